@@ -1,0 +1,26 @@
+# Development commands; see README.md. All of them go through tools/ledgerctl.py.
+PYTHON ?= python3
+CTL = $(PYTHON) tools/ledgerctl.py
+
+.PHONY: demo demo-rebuild test lint ledger pg-stop wheel
+
+demo:            ## serve Odoo with the addon and its demo ledger on http://localhost:8069
+	$(CTL) demo
+
+demo-rebuild:    ## same, dropping and recreating the ledger_demo database first
+	$(CTL) demo --rebuild
+
+test:            ## linters + the whole suite on a throwaway database
+	$(CTL) test
+
+lint:            ## ruff and pylint-odoo only
+	$(CTL) lint
+
+ledger:          ## large ledger for benchmarks: make ledger CUSTOMERS=50000 INVOICES=500000
+	$(CTL) generate --customers $(or $(CUSTOMERS),50000) --invoices $(or $(INVOICES),500000)
+
+pg-stop:         ## stop the private PostgreSQL cluster
+	$(CTL) pg --stop
+
+wheel:           ## build the odoo-addon-account_customer_ledger wheel into dist/
+	$(CTL) wheel

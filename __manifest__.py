@@ -1,0 +1,26 @@
+{
+    "name": "Customer Ledger",
+    "summary": "Customer classification, credit control, aging, statements and collections for receivables",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "author": "account_customer_ledger developers",
+    "website": "https://github.com/account-customer-ledger/account_customer_ledger",
+    "license": "LGPL-3",
+    "depends": ["account"],
+    "external_dependencies": {"python": ["xlsxwriter"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "views/res_partner_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/demo_ledger.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "account_customer_ledger/static/tests/tours/*.js",
+        ],
+    },
+    "application": True,
+    "installable": True,
+}

@@ -1,0 +1,46 @@
+import { registry } from "@web/core/registry";
+
+registry.category("web_tour.tours").add("account_customer_ledger_open_customer", {
+    url: "/odoo",
+    steps: () => [
+        {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            content: "Open Customer Ledger",
+            trigger: ".o_app[data-menu-xmlid='account_customer_ledger.menu_customer_ledger_root']",
+            run: "click",
+        },
+        {
+            content: "Search the customer by name",
+            trigger: ".o_control_panel .o_searchview_input",
+            run: "edit Tour Customer",
+        },
+        {
+            content: "Validate the search",
+            trigger: ".o_searchview_input",
+            run: "press Enter",
+        },
+        {
+            content: "The customer list shows the tour's customer",
+            trigger: ".o_list_view .o_data_row .o_data_cell:contains('Tour Customer 客户')",
+            run: "click",
+        },
+        {
+            content: "The customer's form is open",
+            trigger: ".o_form_view .o_field_widget[name='name'] input",
+            run: function () {
+                const value = this.anchor.value;
+                if (value !== "Tour Customer 客户") {
+                    throw new Error(`Unexpected customer on the form: ${value}`);
+                }
+            },
+        },
+        {
+            content: "The form shows the employee count field added by the addon",
+            trigger: ".o_form_view .o_field_widget[name='employee_count']",
+        },
+    ],
+});

@@ -1,0 +1,3 @@
+from . import test_demo_ledger
+from . import test_generator
+from . import test_ui

@@ -1,0 +1,129 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+from odoo.tests.common import TransactionCase
+
+
+@tagged("post_install", "-at_install")
+class TestDemoLedger(TransactionCase):
+    """The demo ledger generated at install makes every feature visible."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customers = cls.env["res.partner"].browse(
+            cls.env["ir.model.data"]
+            .search(
+                [
+                    ("module", "=", "account_customer_ledger"),
+                    ("name", "=like", "customer_%_demo"),
+                ]
+            )
+            .mapped("res_id")
+        )
+        cls.company = cls.env.ref("base.main_company")
+        cls.today = fields.Date.context_today(cls.env["res.partner"])
+
+    def _open_receivable_lines(self):
+        return self.env["account.move.line"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("partner_id", "in", self.customers.ids),
+            ]
+        )
+
+    def test_customers_of_every_kind(self):
+        self.assertGreaterEqual(len(self.customers), 150)
+        self.assertLessEqual(len(self.customers), 300)
+        tags = set(self.customers.category_id.mapped("name"))
+        self.assertTrue({"Retail", "Wholesale", "Distributor", "Key Account"} <= tags)
+        self.assertTrue(self.customers.filtered("is_company"))
+        self.assertTrue(self.customers.filtered(lambda p: not p.is_company))
+        chinese = self.customers.filtered(lambda p: any("\u4e00" <= ch <= "\u9fff" for ch in p.name))
+        self.assertTrue(chinese and len(chinese) < len(self.customers), "Chinese and Latin names")
+        self.assertGreaterEqual(len(self.customers.country_id), 5)
+        self.assertGreaterEqual(len(self.customers.industry_id), 3)
+        self.assertTrue(self.customers.filtered(lambda p: p.employee_count > 1000))
+        self.assertGreaterEqual(len(self.customers.user_id), 4, "salespersons are assigned")
+
+    def test_ledger_is_consistent(self):
+        problems = self.env["customer.ledger.generator"]._check_ledger_consistency(self.company)
+        self.assertEqual(problems, [])
+        balance, residual = self.env["customer.ledger.generator"]._receivable_totals(self.company)
+        self.assertAlmostEqual(balance, residual, places=2)
+        self.assertGreater(balance, 0)
+
+    def test_two_years_of_documents_and_payments(self):
+        moves = self.env["account.move"].search(
+            [
+                ("partner_id", "in", self.customers.ids),
+                ("state", "=", "posted"),
+            ]
+        )
+        invoices = moves.filtered(lambda m: m.move_type == "out_invoice")
+        refunds = moves.filtered(lambda m: m.move_type == "out_refund")
+        self.assertGreater(len(invoices), 1000)
+        self.assertTrue(refunds)
+        self.assertLessEqual(min(invoices.mapped("invoice_date")), self.today - timedelta(days=700))
+        self.assertEqual(max(invoices.mapped("invoice_date")), self.today)
+        states = set(invoices.mapped("payment_state"))
+        self.assertTrue({"not_paid", "partial"} <= states)
+        self.assertTrue(states & {"paid", "in_payment"})
+        paid_late = invoices.filtered(
+            lambda m: (
+                m.payment_state in ("paid", "in_payment")
+                and max(m._get_reconciled_payments().mapped("date") or [m.invoice_date_due]) > m.invoice_date_due
+            )
+        )
+        self.assertTrue(paid_late, "some invoices were paid after their due date")
+        payments = self.env["account.payment"].search([("partner_id", "in", self.customers.ids)])
+        self.assertTrue(payments.filtered(lambda p: not p.reconciled_invoice_ids), "unapplied payments")
+        self.assertTrue(
+            self.env["account.move"].search_count(
+                [
+                    ("partner_id", "in", self.customers.ids),
+                    ("state", "=", "draft"),
+                    ("move_type", "=", "out_invoice"),
+                ]
+            )
+        )
+
+    def test_overdue_items_in_every_bucket(self):
+        lines = self._open_receivable_lines().filtered(lambda line: line.balance > 0)
+        overdue_days = [(self.today - line.date_maturity).days for line in lines]
+        buckets = [(-10000, 0), (1, 30), (31, 60), (61, 90), (91, 120), (121, 10000)]
+        for low, high in buckets:
+            self.assertTrue(
+                any(low <= days <= high for days in overdue_days),
+                f"no open item overdue between {low} and {high} days",
+            )
+
+    def test_foreign_currency_items(self):
+        lines = self._open_receivable_lines()
+        foreign = lines.filtered(lambda line: line.currency_id != self.company.currency_id)
+        self.assertTrue(foreign)
+        self.assertGreaterEqual(len(foreign.currency_id), 3)
+        for line in foreign[:20]:
+            self.assertTrue(line.amount_residual_currency)
+
+    def test_dormant_customers(self):
+        year_ago = self.today - timedelta(days=365)
+        recent = (
+            self.env["account.move"]
+            .search(
+                [
+                    ("partner_id", "in", self.customers.ids),
+                    ("move_type", "=", "out_invoice"),
+                    ("invoice_date", ">", year_ago),
+                ]
+            )
+            .partner_id
+        )
+        dormant = self.customers - recent
+        self.assertGreaterEqual(len(dormant), 3)
+        open_dormant = self._open_receivable_lines().filtered(lambda line: line.partner_id in dormant)
+        self.assertFalse(open_dormant, "dormant customers settled their accounts")

@@ -1,0 +1,71 @@
+"""Install without demo data and uninstall on a fresh database.
+
+Run by pytest only (the README's test command gives it the Odoo command and
+a throwaway database name); Odoo's own test runner does not import it.
+"""
+
+import os
+import subprocess
+
+import pytest
+
+import odoo
+
+MODULE = "account_customer_ledger"
+
+
+def _odoo(*args, stdin=None):
+    command = os.environ["LEDGER_ODOO_CMD"].split() + list(args)
+    return subprocess.run(command, input=stdin, capture_output=True, text=True, check=False, timeout=1800)
+
+
+def _query(db, sql):
+    with odoo.sql_db.db_connect(db).cursor() as cr:
+        cr.execute(sql)
+        return cr.fetchall()
+
+
+@pytest.fixture(scope="module")
+def nodemo_db():
+    if not os.environ.get("LEDGER_ODOO_CMD") or not os.environ.get("LEDGER_NODEMO_DB"):
+        pytest.skip("needs the README's test command (LEDGER_ODOO_CMD, LEDGER_NODEMO_DB)")
+    db = os.environ["LEDGER_NODEMO_DB"]
+    proc = _odoo(
+        "-d", db, "-i", MODULE, "--without-demo=all", "--stop-after-init", "--log-level=warn", "--max-cron-threads=0"
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "ERROR" not in proc.stderr, proc.stderr[-4000:]
+    yield db
+    odoo.sql_db.close_db(db)
+
+
+def test_install_without_demo(nodemo_db):
+    state = _query(nodemo_db, f"SELECT state, demo FROM ir_module_module WHERE name = '{MODULE}'")
+    assert state == [("installed", False)]
+    demo_customers = _query(
+        nodemo_db,
+        f"SELECT count(*) FROM ir_model_data WHERE module = '{MODULE}' AND name LIKE 'customer_%_demo'",
+    )
+    assert demo_customers == [(0,)]
+    menu = _query(
+        nodemo_db,
+        f"SELECT count(*) FROM ir_model_data WHERE module = '{MODULE}' AND name = 'menu_customer_ledger_root'",
+    )
+    assert menu == [(1,)]
+
+
+def test_uninstall_removes_everything(nodemo_db):
+    script = (
+        f"env['ir.module.module'].search([('name', '=', '{MODULE}')]).button_immediate_uninstall()\nenv.cr.commit()\n"
+    )
+    proc = _odoo("shell", "-d", nodemo_db, "--no-http", "--log-level=warn", stdin=script)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    odoo.sql_db.close_db(nodemo_db)
+    assert _query(nodemo_db, f"SELECT state FROM ir_module_module WHERE name = '{MODULE}'") == [("uninstalled",)]
+    assert _query(nodemo_db, f"SELECT count(*) FROM ir_model_data WHERE module = '{MODULE}'") == [(0,)]
+    columns = _query(
+        nodemo_db,
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'res_partner' AND column_name = 'employee_count'",
+    )
+    assert columns == []

@@ -1,0 +1,468 @@
+#!/usr/bin/env python3
+"""Development commands for the account_customer_ledger addon.
+
+Everything a newcomer needs after installing Odoo 18.0 and the PostgreSQL
+server package: ``demo`` serves Odoo with the addon and its demo ledger,
+``test`` runs the whole suite (pytest-odoo, browser tours, linters) on a
+throwaway database. The Makefile targets call this script.
+
+PostgreSQL: when one of the standard ``PGHOST``/``PGPORT``/``PGUSER``
+variables is set, that server is used. Otherwise a private cluster lives in
+``.build/pg`` of the checkout (ignored by git); when running as root its
+processes run as the ``postgres`` system user, as PostgreSQL refuses root.
+"""
+
+import argparse
+import contextlib
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+MODULE = "account_customer_ledger"
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / ".build"
+ADDONS_LINK_DIR = BUILD / "addons"
+PG_DIR = BUILD / "pg"
+PG_DATA = PG_DIR / "data"
+# Unix socket paths are limited to about 100 bytes: deep checkouts use /tmp.
+PG_SOCKET = PG_DIR / "socket"
+if len(str(PG_SOCKET)) > 80:
+    PG_SOCKET = Path(tempfile.gettempdir()) / f"ledger-pg-{hashlib.sha1(bytes(ROOT)).hexdigest()[:10]}"
+PG_LOG = PG_DIR / "server.log"
+PG_PORT = int(os.environ.get("LEDGER_PG_PORT", "54329"))
+PG_ROLE = "odoo"
+DEMO_DB = "ledger_demo"
+REQUIREMENTS = ROOT / "tools" / "requirements-dev.txt"
+
+
+class SetupError(Exception):
+    """A prerequisite is missing; the message says which and how to get it."""
+
+
+def log(message):
+    print(f"[ledger] {message}", flush=True)
+
+
+def run(cmd, check=True, **kwargs):
+    return subprocess.run([str(part) for part in cmd], check=check, **kwargs)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_odoo():
+    probe = "import odoo.release as r, odoo, os;print(r.version_info[0], os.path.dirname(odoo.__file__))"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SetupError(
+            f"{sys.executable} cannot import odoo. Install Odoo 18.0 Community "
+            "(its requirements.txt, then the source folder on PYTHONPATH or a "
+            f"non-editable pip install).\n{proc.stderr.strip().splitlines()[-1:]}"
+        )
+    major, path = proc.stdout.split()
+    if major != "18":
+        raise SetupError(f"Odoo 18.0 is required, found Odoo {major} at {path}.")
+    return Path(path)
+
+
+def find_pg_bin(name):
+    """Locate a PostgreSQL server binary (Debian keeps them off PATH)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    if candidates:
+        return str(candidates[-1])
+    raise SetupError(
+        f"PostgreSQL server program '{name}' not found. Install the PostgreSQL "
+        "server (Debian: apt-get install postgresql) or point PGHOST/PGPORT/"
+        "PGUSER at a running server."
+    )
+
+
+def external_pg():
+    return any(os.environ.get(v) for v in ("PGHOST", "PGPORT", "PGUSER"))
+
+
+def check_tools(browser=False, pdf=False):
+    missing = []
+    if pdf and not shutil.which("wkhtmltopdf"):
+        missing.append("wkhtmltopdf (PDF reports; Debian: apt-get install wkhtmltopdf)")
+    if browser and not any(shutil.which(b) for b in ("chromium", "google-chrome", "chromium-browser")):
+        missing.append("chromium (browser tours; Debian: apt-get install chromium)")
+    if missing:
+        raise SetupError("Missing: " + "; ".join(missing))
+
+
+def install_requirements():
+    """Install the addon's own Python requirements when one is missing."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--root-user-action=ignore",
+            "-r",
+            str(REQUIREMENTS),
+        ],
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SetupError(f"pip could not install {REQUIREMENTS.name}")
+
+
+# ---------------------------------------------------------------- postgres
+
+
+def _as_pg_user(cmd):
+    if os.geteuid() != 0:
+        return cmd
+    runuser = shutil.which("runuser") or shutil.which("su")
+    if not runuser:
+        raise SetupError("running as root needs runuser to start PostgreSQL")
+    return [runuser, "-u", "postgres", "--", *cmd]
+
+
+def _pg_is_up():
+    pg_isready = find_pg_bin("pg_isready")
+    proc = subprocess.run([pg_isready, "-q", "-h", str(PG_SOCKET), "-p", str(PG_PORT)], check=False)
+    return proc.returncode == 0
+
+
+def ensure_private_cluster():
+    initdb = find_pg_bin("initdb")
+    pg_ctl = find_pg_bin("pg_ctl")
+    if _pg_is_up():
+        return
+    PG_DIR.mkdir(parents=True, exist_ok=True)
+    PG_SOCKET.mkdir(exist_ok=True)
+    if os.geteuid() == 0:
+        try:
+            shutil.chown(PG_DIR, "postgres")
+            shutil.chown(PG_SOCKET, "postgres")
+        except LookupError as exc:
+            raise SetupError(
+                "running as root needs the 'postgres' system user (installed with Debian's postgresql package)"
+            ) from exc
+    if not (PG_DATA / "PG_VERSION").exists():
+        log(f"creating a private PostgreSQL cluster in {PG_DATA}")
+        run(
+            _as_pg_user([initdb, "-D", PG_DATA, "-U", PG_ROLE, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"]),
+            stdout=subprocess.DEVNULL,
+        )
+    options = (
+        f"-k {PG_SOCKET} -p {PG_PORT} -c listen_addresses='' "
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        "-c shared_buffers=512MB -c max_connections=200"
+    )
+    log(f"starting PostgreSQL on port {PG_PORT}")
+    run(_as_pg_user([pg_ctl, "-D", PG_DATA, "-l", PG_LOG, "-o", options, "-w", "start"]), stdout=subprocess.DEVNULL)
+    if not _pg_is_up():
+        raise SetupError(f"PostgreSQL did not start; see {PG_LOG}")
+
+
+def stop_private_cluster():
+    if (PG_DATA / "PG_VERSION").exists() and _pg_is_up():
+        run(_as_pg_user([find_pg_bin("pg_ctl"), "-D", PG_DATA, "-m", "fast", "stop"]))
+
+
+def db_options():
+    """Connection options as Odoo command-line arguments."""
+    if external_pg():
+        opts = []
+        for env, opt in (
+            ("PGHOST", "db_host"),
+            ("PGPORT", "db_port"),
+            ("PGUSER", "db_user"),
+            ("PGPASSWORD", "db_password"),
+        ):
+            if os.environ.get(env):
+                opts.append(f"--{opt}={os.environ[env]}")
+        return opts
+    ensure_private_cluster()
+    return [f"--db_host={PG_SOCKET}", f"--db_port={PG_PORT}", f"--db_user={PG_ROLE}"]
+
+
+def psql_env():
+    env = dict(os.environ)
+    if not external_pg():
+        env.update(PGHOST=str(PG_SOCKET), PGPORT=str(PG_PORT), PGUSER=PG_ROLE)
+    env.setdefault("PGDATABASE", "postgres")
+    return env
+
+
+def psql(sql, db="postgres"):
+    return subprocess.run(
+        ["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql],
+        env=psql_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def db_exists(name):
+    return psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
+
+
+def drop_db(name):
+    subprocess.run(["dropdb", "--if-exists", "--force", name], env=psql_env(), check=False)
+    shutil.rmtree(BUILD / "data" / "filestore" / name, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- odoo
+
+
+def addons_path(odoo_dir):
+    """Odoo finds an addon by folder name: expose the checkout under it."""
+    ADDONS_LINK_DIR.mkdir(parents=True, exist_ok=True)
+    link = ADDONS_LINK_DIR / MODULE
+    if link.is_symlink() and link.resolve() != ROOT:
+        link.unlink()
+    if not link.exists():
+        link.symlink_to(ROOT, target_is_directory=True)
+    return f"{odoo_dir / 'addons'},{ADDONS_LINK_DIR}"
+
+
+def odoo_cmd(odoo_dir, *args):
+    return [
+        sys.executable,
+        "-m",
+        "odoo",
+        f"--addons-path={addons_path(odoo_dir)}",
+        f"--data-dir={BUILD / 'data'}",
+        *db_options(),
+        *args,
+    ]
+
+
+def install_db(odoo_dir, name, demo, modules=MODULE, extra=()):
+    log(f"creating database {name} ({'with' if demo else 'without'} demo data)")
+    args = ["-d", name, "-i", modules, "--stop-after-init", "--log-level=warn", "--max-cron-threads=0", *extra]
+    if not demo:
+        args.append("--without-demo=all")
+    run(odoo_cmd(odoo_dir, *args))
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_demo(args):
+    odoo_dir = check_odoo()
+    check_tools(pdf=True)
+    install_requirements()
+    db_options()
+    if args.rebuild and db_exists(DEMO_DB):
+        log(f"dropping {DEMO_DB}")
+        drop_db(DEMO_DB)
+    if not db_exists(DEMO_DB):
+        install_db(odoo_dir, DEMO_DB, demo=True)
+    else:
+        log(f"reusing database {DEMO_DB} (use --rebuild to start over)")
+    log(f"serving http://localhost:{args.port} (login admin / password admin)")
+    cmd = odoo_cmd(
+        odoo_dir,
+        "-d",
+        DEMO_DB,
+        f"--db-filter=^{DEMO_DB}$",
+        f"--http-port={args.port}",
+        "-u",
+        MODULE if args.update else "",
+    )
+    cmd = [part for part in cmd if part not in ("-u", "")]
+    if args.update:
+        cmd += ["-u", MODULE]
+    os.execv(cmd[0], cmd)
+
+
+def cmd_lint(_args):
+    install_requirements()
+    ok = True
+    log("ruff")
+    ok &= run(["ruff", "check", "."], check=False, cwd=ROOT).returncode == 0
+    ok &= run(["ruff", "format", "--check", "."], check=False, cwd=ROOT).returncode == 0
+    log("pylint-odoo")
+    files = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py") if ".build" not in p.parts and "tools" not in p.parts]
+    ok &= (
+        run([sys.executable, "-m", "pylint", "--rcfile", ROOT / ".pylintrc", *files], check=False, cwd=ROOT).returncode
+        == 0
+    )
+    if not ok:
+        log("lint FAILED")
+    return 0 if ok else 1
+
+
+def cmd_test(args):
+    odoo_dir = check_odoo()
+    check_tools(browser=True, pdf=True)
+    install_requirements()
+    db_options()
+    status = 0
+    if not args.no_lint:
+        status |= cmd_lint(args)
+    db = args.db or f"ledger_test_{uuid.uuid4().hex[:8]}"
+    nodemo_db = f"{db}_nodemo"
+    try:
+        if not args.keep or not db_exists(db):
+            install_db(odoo_dir, db, demo=True)
+        conf = BUILD / f"{db}.conf"
+        conf.write_text(
+            "[options]\n"
+            f"addons_path = {addons_path(odoo_dir)}\n"
+            f"data_dir = {BUILD / 'data'}\n"
+            + "".join(f"{o[2:].split('=')[0]} = {o.split('=', 1)[1]}\n" for o in db_options())
+            + f"db_name = {db}\nwithout_demo = False\n"
+        )
+        env = dict(os.environ)
+        env.update(
+            LEDGER_STRICT_SKIPS="1",
+            LEDGER_NODEMO_DB=nodemo_db,
+            LEDGER_ODOO_CMD=" ".join(odoo_cmd(odoo_dir)),
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "tools"), os.environ.get("PYTHONPATH")])),
+        )
+        pytest_args = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(ADDONS_LINK_DIR / MODULE / "tests"),
+            f"--odoo-config={conf}",
+            "--odoo-http",
+            "--odoo-log-level=warn",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:benchmark",
+            "-p",
+            "pytest_strict_skips",
+            *args.pytest_args,
+        ]
+        status |= run(pytest_args, check=False, env=env, cwd=ADDONS_LINK_DIR).returncode
+    finally:
+        if not args.keep:
+            drop_db(db)
+        drop_db(nodemo_db)
+    if status:
+        log("test FAILED")
+    return 1 if status else 0
+
+
+def cmd_generate(args):
+    odoo_dir = check_odoo()
+    install_requirements()
+    db_options()
+    if not db_exists(args.db):
+        install_db(odoo_dir, args.db, demo=False)
+    script = (
+        "import sys, odoo\n"
+        "from odoo.tools import config\n"
+        f"config.parse_config({odoo_cmd(odoo_dir)[3:]!r} + ['-d', {args.db!r}])\n"
+        "from odoo.modules.registry import Registry\n"
+        f"registry = Registry({args.db!r})\n"
+        "with registry.cursor() as cr:\n"
+        "    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})\n"
+        f"    stats = env['customer.ledger.generator']._generate_large_ledger("
+        f"customers={args.customers}, invoices={args.invoices}, seed={args.seed})\n"
+        "    cr.commit()\n"
+        "for key, value in stats.items():\n"
+        "    print(f'{key}: {value}')\n"
+    )
+    started = time.monotonic()
+    proc = run([sys.executable, "-c", script], check=False)
+    log(f"generation took {time.monotonic() - started:.1f}s")
+    return proc.returncode
+
+
+def cmd_wheel(args):
+    """Build the wheel from a copy of the tracked files in a folder named
+    after the module (whool names the distribution after the folder)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / MODULE
+        files = (
+            subprocess.run(
+                ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+                cwd=ROOT,
+                capture_output=True,
+                check=True,
+            )
+            .stdout.decode()
+            .split("\0")
+        )
+        for name in filter(None, files):
+            if (ROOT / name).is_file():
+                (src / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, src / name)
+        dist = ROOT / "dist"
+        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, src])
+    log(f"wheel written to {dist}")
+    return 0
+
+
+def cmd_pg(args):
+    if args.stop:
+        stop_private_cluster()
+        return 0
+    opts = db_options()
+    log("PostgreSQL ready: " + " ".join(opts))
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="serve Odoo with the addon and its demo ledger")
+    p.add_argument("--rebuild", action="store_true", help="drop and recreate ledger_demo")
+    p.add_argument("--update", action="store_true", help="update the addon before serving")
+    p.add_argument("--port", type=int, default=8069)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("test", help="run the whole test suite on a throwaway database")
+    p.add_argument("--db", help="database name (default: a new random one)")
+    p.add_argument("--keep", action="store_true", help="keep and reuse the test database")
+    p.add_argument("--no-lint", action="store_true")
+    p.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser("lint", help="ruff and pylint-odoo")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("generate", help="build a large ledger for benchmarks")
+    p.add_argument("--db", default="ledger_bench")
+    p.add_argument("--customers", type=int, default=50000)
+    p.add_argument("--invoices", type=int, default=500000)
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("wheel", help="build odoo-addon-account_customer_ledger into dist/")
+    p.set_defaults(func=cmd_wheel)
+
+    p = sub.add_parser("pg", help="start (or --stop) the private PostgreSQL cluster")
+    p.add_argument("--stop", action="store_true")
+    p.set_defaults(func=cmd_pg)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except SetupError as exc:
+        print(f"[ledger] ERROR: {exc}", file=sys.stderr)
+        return 2
+    except subprocess.CalledProcessError as exc:
+        print(f"[ledger] ERROR: command failed ({exc.returncode}): {' '.join(map(str, exc.cmd))}", file=sys.stderr)
+        return exc.returncode or 1
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())
