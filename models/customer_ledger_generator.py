@@ -316,19 +316,36 @@ class CustomerLedgerGenerator(models.AbstractModel):
                 )
                 records.action_post()
             payments.update(zip([p.key for p in chunk], records, strict=True))
-            plan_lines = []
-            for pay in chunk:
-                if not pay.allocations:
-                    continue
-                record = payments[pay.key]
-                move = record.move_id if payments_as == "payment" else record
-                lines = self._receivable_lines(move)
-                for doc_key, _amount in pay.allocations:
-                    lines |= self._receivable_lines(documents[doc_key])
-                plan_lines.append(lines)
-            if plan_lines:
+            for round_ in self._reconciliation_rounds(chunk):
+                plan_lines = []
+                for pay in round_:
+                    record = payments[pay.key]
+                    move = record.move_id if payments_as == "payment" else record
+                    lines = self._receivable_lines(move)
+                    for doc_key, _amount in pay.allocations:
+                        lines |= self._receivable_lines(documents[doc_key])
+                    plan_lines.append(lines)
                 self.env["account.move.line"]._reconcile_plan(plan_lines)
         return {"partners": partners, "documents": documents, "payments": payments}
+
+    @api.model
+    def _reconciliation_rounds(self, payments):
+        """Split payments (in date order) into rounds in which no document is
+        settled twice: ``_reconcile_plan`` batches all lines of one call, so
+        an instalment must wait for the round after the earlier one."""
+        rounds, current, seen = [], [], set()
+        for pay in payments:
+            if not pay.allocations:
+                continue
+            keys = {doc_key for doc_key, _amount in pay.allocations}
+            if keys & seen:
+                rounds.append(current)
+                current, seen = [], set()
+            current.append(pay)
+            seen |= keys
+        if current:
+            rounds.append(current)
+        return rounds
 
     @api.model
     def _receivable_lines(self, move):
@@ -414,7 +431,11 @@ class CustomerLedgerGenerator(models.AbstractModel):
         today = fields.Date.context_today(self)
         foreign_currency = self._prepare_bulk_foreign_currency(company, foreign, today)
         plan = ledger_plan.build_bulk_plan(today, customers, invoices, seed=seed)
-        return self._execute_plan_sql(plan, company, currencies={"foreign": foreign_currency})
+        stats = self._execute_plan_sql(plan, company, currencies={"foreign": foreign_currency})
+        for table in ("res_partner", "account_move", "account_move_line", "account_partial_reconcile"):
+            self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+        stats.pop("move_ids")
+        return stats
 
     @api.model
     def _prepare_bulk_foreign_currency(self, company, code, today):

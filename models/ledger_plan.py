@@ -316,10 +316,9 @@ def build_demo_plan(anchor, customers=200, months=24, seed=2024, salespeople=4, 
             # Dormant customers settled everything before going quiet.
             if not customer.dormant and rng.random() < unpaid_p:
                 continue
-            pay_date = invoice.due_date + timedelta(days=rng.randint(*delay))
-            if customer.dormant:
-                pay_date = min(pay_date, anchor - timedelta(days=370))
-            pay_date = max(pay_date, date)
+            # Dormant customers paid everything more than a year ago.
+            last_pay_day = anchor - timedelta(days=366) if customer.dormant else anchor
+            pay_date = max(min(invoice.due_date + timedelta(days=rng.randint(*delay)), last_pay_day), date)
             if pay_date > anchor:
                 continue
             if rng.random() < split_p:
@@ -336,8 +335,8 @@ def build_demo_plan(anchor, customers=200, months=24, seed=2024, salespeople=4, 
                 )
                 pay_key += 1
                 remaining = _round(remaining - first, cur_digits)
-                pay_date = pay_date + timedelta(days=rng.randint(10, 60))
-                if pay_date > anchor or rng.random() < 0.3:
+                pay_date = max(min(pay_date + timedelta(days=rng.randint(10, 60)), last_pay_day), date)
+                if pay_date > anchor or (not customer.dormant and rng.random() < 0.3):
                     continue  # partially paid and still open
             plan.payments.append(
                 PlannedPayment(
@@ -361,9 +360,19 @@ def _merge_payments(rng, plan, pay_key):
     """Distributors and key accounts often settle several invoices with one
     transfer: merge some same-day-ish single payments into one."""
     kinds = {c.key: c.kind for c in plan.customers}
+    # Only a payment that settles its invoice on its own may join others:
+    # Odoo spreads a payment over invoices oldest first, so a grouped
+    # instalment would settle the wrong invoice.
+    payments_per_doc = {}
+    for payment in plan.payments:
+        for doc_key, _amount in payment.allocations:
+            payments_per_doc[doc_key] = payments_per_doc.get(doc_key, 0) + 1
     merged = []
     by_customer = {}
     for payment in plan.payments:
+        if payments_per_doc[payment.allocations[0][0]] > 1:
+            merged.append(payment)
+            continue
         by_customer.setdefault(payment.customer, []).append(payment)
     for customer_key, payments in by_customer.items():
         if kinds[customer_key] not in ("distributor", "key_account"):

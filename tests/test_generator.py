@@ -1,5 +1,7 @@
 from odoo.tests import tagged
 
+from odoo.addons.account_customer_ledger.models import ledger_plan
+
 from .common import LedgerTestCommon
 
 
@@ -23,6 +25,36 @@ class TestOrmPlanExecution(LedgerTestCommon):
         self.assertAlmostEqual(balance, residual, places=2)
         expected = sum(d.amount for d in plan.documents) - sum(p.amount for p in plan.payments)
         self.assertAlmostEqual(balance, expected, places=2)
+
+
+@tagged("post_install", "-at_install")
+class TestDemoPlanThroughOrm(LedgerTestCommon):
+    def test_every_document_settles_as_planned(self):
+        """Credit notes, instalments and grouped payments land on the
+        invoices the plan meant, to the cent."""
+        plan = ledger_plan.build_demo_plan(self.anchor, customers=25, months=10, seed=3)
+        self.assertTrue(any(len(p.allocations) > 1 for p in plan.payments), "grouped payments")
+        self.assertTrue(any(d.refund for d in plan.documents), "credit notes")
+        result = self.generator._execute_plan_orm(plan, self.company)
+        settled = {}
+        for doc in plan.documents:
+            if doc.refund:
+                settled[doc.origin] = settled.get(doc.origin, 0) + doc.amount
+        for payment in plan.payments:
+            for doc_key, amount in payment.allocations:
+                settled[doc_key] = settled.get(doc_key, 0) + amount
+        for doc in plan.documents:
+            move = result["documents"][doc.key]
+            expected = 0.0 if doc.refund else doc.amount - settled.get(doc.key, 0)
+            if doc.draft:
+                self.assertEqual(move.state, "draft")
+                continue
+            self.assertAlmostEqual(move.amount_residual, expected, places=2, msg=f"document {doc.key}")
+        unapplied = [p for p in plan.payments if not p.allocations]
+        self.assertTrue(unapplied)
+        for payment in unapplied:
+            self.assertFalse(result["payments"][payment.key].reconciled_invoice_ids)
+        self.assertEqual(self.generator._check_ledger_consistency(self.company), [])
 
 
 @tagged("post_install", "-at_install")

@@ -5,6 +5,7 @@ a throwaway database name); Odoo's own test runner does not import it.
 """
 
 import os
+import shlex
 import subprocess
 
 import pytest
@@ -15,7 +16,12 @@ MODULE = "account_customer_ledger"
 
 
 def _odoo(*args, stdin=None):
-    command = os.environ["LEDGER_ODOO_CMD"].split() + list(args)
+    """Run Odoo; a subcommand such as ``shell`` must come before the options."""
+    base = shlex.split(os.environ["LEDGER_ODOO_CMD"])
+    if args and not args[0].startswith("-"):
+        command = base[:3] + [args[0]] + base[3:] + list(args[1:])
+    else:
+        command = base + list(args)
     return subprocess.run(command, input=stdin, capture_output=True, text=True, check=False, timeout=1800)
 
 

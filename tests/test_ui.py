@@ -10,5 +10,7 @@ class TestCustomerLedgerTour(HttpCase):
             login="ledger_tour_accountant",
             groups="base.group_user,account.group_account_invoice",
         )
-        self.env["res.partner"].create({"name": "Tour Customer 客户", "customer_rank": 1, "is_company": True})
+        self.env["res.partner"].create(
+            {"name": "Tour Customer 客户", "customer_rank": 1, "is_company": True, "employee_count": 250}
+        )
         self.start_tour("/odoo", "account_customer_ledger_open_customer", login="ledger_tour_accountant")

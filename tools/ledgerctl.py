@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,10 @@ from pathlib import Path
 MODULE = "account_customer_ledger"
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / ".build"
-ADDONS_LINK_DIR = BUILD / "addons"
+# Odoo finds an addon by folder name. The link that shows this checkout as
+# account_customer_ledger lives outside the checkout, so that nothing walking
+# the addon's folder meets the link again inside it.
+ADDONS_LINK_DIR = Path(tempfile.gettempdir()) / f"ledger-addons-{hashlib.sha1(bytes(ROOT)).hexdigest()[:10]}"
 PG_DIR = BUILD / "pg"
 PG_DATA = PG_DIR / "data"
 # Unix socket paths are limited to about 100 bytes: deep checkouts use /tmp.
@@ -268,22 +272,14 @@ def cmd_demo(args):
         log(f"dropping {DEMO_DB}")
         drop_db(DEMO_DB)
     if not db_exists(DEMO_DB):
-        install_db(odoo_dir, DEMO_DB, demo=True)
+        install_db(odoo_dir, DEMO_DB, demo=True, extra=["--load-language=zh_CN"])
     else:
         log(f"reusing database {DEMO_DB} (use --rebuild to start over)")
     log(f"serving http://localhost:{args.port} (login admin / password admin)")
-    cmd = odoo_cmd(
-        odoo_dir,
-        "-d",
-        DEMO_DB,
-        f"--db-filter=^{DEMO_DB}$",
-        f"--http-port={args.port}",
-        "-u",
-        MODULE if args.update else "",
-    )
-    cmd = [part for part in cmd if part not in ("-u", "")]
+    serve_args = ["-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$", f"--http-port={args.port}"]
     if args.update:
-        cmd += ["-u", MODULE]
+        serve_args += ["-u", MODULE]
+    cmd = odoo_cmd(odoo_dir, *serve_args)
     os.execv(cmd[0], cmd)
 
 
@@ -329,7 +325,7 @@ def cmd_test(args):
         env.update(
             LEDGER_STRICT_SKIPS="1",
             LEDGER_NODEMO_DB=nodemo_db,
-            LEDGER_ODOO_CMD=" ".join(odoo_cmd(odoo_dir)),
+            LEDGER_ODOO_CMD=shlex.join(map(str, odoo_cmd(odoo_dir))),
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "tools"), os.environ.get("PYTHONPATH")])),
         )
         pytest_args = [

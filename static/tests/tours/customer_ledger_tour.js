@@ -30,17 +30,23 @@ registry.category("web_tour.tours").add("account_customer_ledger_open_customer",
         },
         {
             content: "The customer's form is open",
-            trigger: ".o_form_view .o_field_widget[name='name'] input",
+            trigger: ".o_form_view .o_field_widget[name='name']",
             run: function () {
-                const value = this.anchor.value;
+                const input = this.anchor.querySelector("input, textarea");
+                const value = (input ? input.value : this.anchor.textContent).trim();
                 if (value !== "Tour Customer 客户") {
                     throw new Error(`Unexpected customer on the form: ${value}`);
                 }
             },
         },
         {
-            content: "The form shows the employee count field added by the addon",
-            trigger: ".o_form_view .o_field_widget[name='employee_count']",
+            content: "Open the Sales & Purchase tab",
+            trigger: ".o_form_view .o_notebook a.nav-link[name='sales_purchases']",
+            run: "click",
+        },
+        {
+            content: "The form shows the customer's headcount",
+            trigger: ".o_form_view .o_field_widget[name='employee_count']:contains('250')",
         },
     ],
 });
