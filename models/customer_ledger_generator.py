@@ -35,6 +35,7 @@ PRODUCTS = (
     ("Maintenance contract", "service", 1),
 )
 BATCH = 500
+DEMO_EMAIL_DOMAIN = "customer-ledger.example"
 
 
 class CustomerLedgerGenerator(models.AbstractModel):
@@ -65,11 +66,10 @@ class CustomerLedgerGenerator(models.AbstractModel):
         plan = ledger_plan.build_demo_plan(today, customers=customers, seed=seed, digits=digits)
         self._ensure_demo_languages(plan)
         result = self._execute_plan_orm(plan, company, currencies=currencies, demo=True)
+        # Only the marker gets an xml id: uninstalling the addon must leave
+        # the customers and their accounting documents alone.
         marker = self.env["res.partner.category"].create({"name": "Customer Ledger demo"})
-        self._register_demo_xmlids(
-            [("demo_ledger_marker", marker)]
-            + [(f"customer_{key:03d}_demo", partner) for key, partner in result["partners"].items()]
-        )
+        self._register_demo_xmlids([("demo_ledger_marker", marker)])
         _logger.info(
             "Demo ledger: %s customers, %s documents, %s payments",
             len(result["partners"]),
@@ -180,7 +180,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
                 "is_company": customer.is_company,
                 "customer_rank": 1,
                 "company_id": False,
-                "email": f"ar.{customer.key:04d}@customer-ledger.example" if demo else False,
+                "email": f"ar.{customer.key:04d}@{DEMO_EMAIL_DOMAIN}" if demo else False,
             }
             if customer.country in countries:
                 vals["country_id"] = countries[customer.country].id
@@ -211,7 +211,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
                     {
                         "name": name,
                         "login": login,
-                        "email": f"{login}@customer-ledger.example",
+                        "email": f"{login}@{DEMO_EMAIL_DOMAIN}",
                         "company_id": company.id,
                         "company_ids": [Command.link(company.id)],
                         "groups_id": [Command.link(group.id)],

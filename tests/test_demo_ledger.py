@@ -12,15 +12,11 @@ class TestDemoLedger(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.customers = cls.env["res.partner"].browse(
-            cls.env["ir.model.data"]
-            .search(
-                [
-                    ("module", "=", "account_customer_ledger"),
-                    ("name", "=like", "customer_%_demo"),
-                ]
-            )
-            .mapped("res_id")
+        cls.customers = cls.env["res.partner"].search(
+            [
+                ("email", "=like", "ar.%@customer-ledger.example"),
+                ("customer_rank", ">", 0),
+            ]
         )
         cls.company = cls.env.ref("base.main_company")
         cls.today = fields.Date.context_today(cls.env["res.partner"])
@@ -37,6 +33,7 @@ class TestDemoLedger(TransactionCase):
         )
 
     def test_customers_of_every_kind(self):
+        self.assertTrue(self.env.ref("account_customer_ledger.demo_ledger_marker", raise_if_not_found=False))
         self.assertGreaterEqual(len(self.customers), 150)
         self.assertLessEqual(len(self.customers), 300)
         tags = set(self.customers.category_id.mapped("name"))

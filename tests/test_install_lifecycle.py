@@ -7,10 +7,12 @@ a throwaway database name); Odoo's own test runner does not import it.
 import os
 import shlex
 import subprocess
+from contextlib import closing
 
 import pytest
 
 import odoo
+from odoo.tools import SQL
 
 MODULE = "account_customer_ledger"
 
@@ -23,6 +25,27 @@ def _odoo(*args, stdin=None):
     else:
         command = base + list(args)
     return subprocess.run(command, input=stdin, capture_output=True, text=True, check=False, timeout=1800)
+
+
+def _uninstall(db):
+    script = (
+        f"env['ir.module.module'].search([('name', '=', '{MODULE}')]).button_immediate_uninstall()\nenv.cr.commit()\n"
+    )
+    proc = _odoo("shell", "-d", db, "--no-http", "--log-level=warn", stdin=script)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert " ERROR " not in proc.stderr, proc.stderr[-4000:]
+    odoo.sql_db.close_db(db)
+
+
+def _assert_gone(db):
+    assert _query(db, f"SELECT state FROM ir_module_module WHERE name = '{MODULE}'") == [("uninstalled",)]
+    assert _query(db, f"SELECT count(*) FROM ir_model_data WHERE module = '{MODULE}'") == [(0,)]
+    columns = _query(
+        db,
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'res_partner' AND column_name = 'employee_count'",
+    )
+    assert columns == []
 
 
 def _query(db, sql):
@@ -61,17 +84,39 @@ def test_install_without_demo(nodemo_db):
 
 
 def test_uninstall_removes_everything(nodemo_db):
-    script = (
-        f"env['ir.module.module'].search([('name', '=', '{MODULE}')]).button_immediate_uninstall()\nenv.cr.commit()\n"
+    _uninstall(nodemo_db)
+    _assert_gone(nodemo_db)
+
+
+@pytest.fixture(scope="module")
+def demo_copy_db():
+    """A copy of the suite's own database, which holds the demo ledger."""
+    if not os.environ.get("LEDGER_ODOO_CMD") or not os.environ.get("LEDGER_NODEMO_DB"):
+        pytest.skip("needs the README's test command (LEDGER_ODOO_CMD, LEDGER_NODEMO_DB)")
+    source = odoo.tools.config["db_name"]
+    copy = f"{os.environ['LEDGER_NODEMO_DB']}_demo_copy"
+    odoo.sql_db.close_db(source)
+    with closing(odoo.sql_db.db_connect("postgres").cursor()) as cr:
+        cr._cnx.autocommit = True
+        cr.execute(SQL("CREATE DATABASE %s TEMPLATE %s", SQL.identifier(copy), SQL.identifier(source)))
+    yield copy
+    odoo.sql_db.close_db(copy)
+    with closing(odoo.sql_db.db_connect("postgres").cursor()) as cr:
+        cr._cnx.autocommit = True
+        cr.execute(SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(copy)))
+
+
+def test_uninstall_with_demo_keeps_accounting(demo_copy_db):
+    """Uninstalling never deletes customers or their accounting documents."""
+    before = _query(
+        demo_copy_db,
+        "SELECT count(*), COALESCE(SUM(amount_total_signed), 0) FROM account_move WHERE state = 'posted'",
     )
-    proc = _odoo("shell", "-d", nodemo_db, "--no-http", "--log-level=warn", stdin=script)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    odoo.sql_db.close_db(nodemo_db)
-    assert _query(nodemo_db, f"SELECT state FROM ir_module_module WHERE name = '{MODULE}'") == [("uninstalled",)]
-    assert _query(nodemo_db, f"SELECT count(*) FROM ir_model_data WHERE module = '{MODULE}'") == [(0,)]
-    columns = _query(
-        nodemo_db,
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_name = 'res_partner' AND column_name = 'employee_count'",
+    assert before[0][0] > 1000
+    _uninstall(demo_copy_db)
+    _assert_gone(demo_copy_db)
+    after = _query(
+        demo_copy_db,
+        "SELECT count(*), COALESCE(SUM(amount_total_signed), 0) FROM account_move WHERE state = 'posted'",
     )
-    assert columns == []
+    assert after == before

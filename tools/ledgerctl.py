@@ -222,7 +222,8 @@ def db_exists(name):
 
 
 def drop_db(name):
-    subprocess.run(["dropdb", "--if-exists", "--force", name], env=psql_env(), check=False)
+    env = dict(psql_env(), PGOPTIONS="-c client_min_messages=warning")
+    subprocess.run(["dropdb", "--if-exists", "--force", name], env=env, check=False)
     shutil.rmtree(BUILD / "data" / "filestore" / name, ignore_errors=True)
 
 
@@ -349,6 +350,7 @@ def cmd_test(args):
         if not args.keep:
             drop_db(db)
         drop_db(nodemo_db)
+        drop_db(f"{nodemo_db}_demo_copy")
     if status:
         log("test FAILED")
     return 1 if status else 0
@@ -363,7 +365,7 @@ def cmd_generate(args):
     script = (
         "import sys, odoo\n"
         "from odoo.tools import config\n"
-        f"config.parse_config({odoo_cmd(odoo_dir)[3:]!r} + ['-d', {args.db!r}])\n"
+        f"config.parse_config({odoo_cmd(odoo_dir)[3:]!r} + ['-d', {args.db!r}, '--log-level=warn'])\n"
         "from odoo.modules.registry import Registry\n"
         f"registry = Registry({args.db!r})\n"
         "with registry.cursor() as cr:\n"
