@@ -485,6 +485,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
         self.env.flush_all()
         stats = {"customers": 0, "invoices": 0, "payments": 0, "journal_items": 0, "partials": 0}
         partner_ids = self._insert_plan_partners(plan, company)
+        partner_names = {c.key: c.name for c in plan.customers}
         stats["customers"] = len(partner_ids)
         payments_by_doc = {}
         for payment in plan.payments:
@@ -500,6 +501,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
                 "company_currency": company_currency,
                 "rates": rates,
                 "partners": partner_ids,
+                "partner_names": partner_names,
                 "receivable": receivable,
                 "income": income,
                 "bank_account": bank_account,
@@ -715,6 +717,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
                     "amount_residual_signed": residual,
                     "payment_state": payment_state,
                     "invoice_currency_rate": rate,
+                    "invoice_partner_display_name": ctx["partner_names"][doc.customer],
                 }
             )
             product_line, receivable_line = next(line_iter), next(line_iter)
@@ -814,6 +817,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
                     "amount_residual_signed": 0.0,
                     "payment_state": "not_paid",
                     "invoice_currency_rate": None,
+                    "invoice_partner_display_name": ctx["partner_names"][pay.customer],
                 }
             )
             bank_line, receivable_line = next(line_iter), next(line_iter)
@@ -938,6 +942,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
             "amount_residual_signed",
             "payment_state",
             "invoice_currency_rate",
+            "invoice_partner_display_name",
         )
         self._copy_rows(
             "account_move",
@@ -945,7 +950,6 @@ class CustomerLedgerGenerator(models.AbstractModel):
                 *move_columns,
                 "state",
                 "auto_post",
-                "invoice_partner_display_name",
                 "checked",
                 "posted_before",
                 "made_sequence_gap",
@@ -963,7 +967,6 @@ class CustomerLedgerGenerator(models.AbstractModel):
                 + (
                     "posted",
                     "no",
-                    None,
                     True,
                     True,
                     False,
@@ -978,11 +981,6 @@ class CustomerLedgerGenerator(models.AbstractModel):
                 )
                 for m in moves
             ],
-        )
-        self.env.cr.execute(
-            "UPDATE account_move m SET invoice_partner_display_name = p.complete_name FROM res_partner p "
-            "WHERE m.id = ANY(%s) AND m.move_type = 'out_invoice' AND p.id = m.partner_id",
-            [[m["id"] for m in moves]],
         )
         line_columns = (
             "id",

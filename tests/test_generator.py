@@ -98,6 +98,7 @@ class TestSqlGeneratorMatchesOrm(LedgerTestCommon):
                         "amount_residual_signed",
                         "payment_state",
                         "invoice_currency_rate",
+                        "invoice_partner_display_name",
                     )
                 }
                 | {"currency": move.currency_id.name, "partner": move.partner_id.name},
