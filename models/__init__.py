@@ -1,2 +1,3 @@
 from . import res_partner
 from . import customer_ledger_generator
+from . import customer_metrics

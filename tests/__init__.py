@@ -2,3 +2,4 @@ from . import test_demo_ledger
 from . import test_generator
 from . import test_ui
 from . import test_translation
+from . import test_customer_metrics

@@ -1,0 +1,152 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+# Shares of revenue that close value tiers A and B (Pareto): A holds the
+# customers who together make the first 80 %, B the next 15 %, C the rest.
+TIER_A_SHARE = 80
+TIER_B_SHARE = 95
+CLV_PROJECTION_YEARS = 3
+
+
+class CustomerMetrics(models.AbstractModel):
+    """Customer metrics for classification, computed for a whole scope of
+    customers with one grouped query per company.
+
+    All amounts are in company currency as Odoo stored them on the documents
+    (converted at the document date); credit notes reduce revenue.
+    """
+
+    _name = "customer.metrics"
+    _description = "Customer Metrics"
+
+    @api.model
+    def _compute_metrics(self, company, date_from, date_to, partner_ids=None, window_months=12):
+        """Return ``{commercial partner id: {metric: value}}``.
+
+        Scope: ``partner_ids`` (commercial partners) or every customer with a
+        posted invoice or credit note of ``company``. Revenue, invoice count
+        and lateness cover ``[date_from, date_to]``; first/last invoice date,
+        lifetime revenue and open balance everything up to ``date_to``. R, F
+        and M are scored 1 to 5 by quintiles over the customers active in the
+        window (equal values share a score); tiers follow the Pareto shares.
+        """
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["account.move"].flush_model()
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        scope = SQL("TRUE") if partner_ids is None else SQL("p.id = ANY(%s)", list(partner_ids))
+        query = SQL(
+            """
+            WITH docs AS (
+                SELECT move.commercial_partner_id AS partner_id, move.move_type, move.invoice_date,
+                       move.amount_untaxed_signed AS amount
+                  FROM account_move move
+                 WHERE move.company_id = %(company)s
+                   AND move.state = 'posted'
+                   AND move.move_type IN ('out_invoice', 'out_refund')
+                   AND move.invoice_date <= %(date_to)s
+            ),
+            agg AS (
+                SELECT partner_id,
+                       COALESCE(SUM(amount) FILTER (WHERE invoice_date >= %(date_from)s), 0) AS revenue,
+                       COUNT(*) FILTER (WHERE move_type = 'out_invoice' AND invoice_date >= %(date_from)s)
+                           AS invoice_count,
+                       MIN(invoice_date) FILTER (WHERE move_type = 'out_invoice') AS first_invoice_date,
+                       MAX(invoice_date) FILTER (WHERE move_type = 'out_invoice') AS last_invoice_date,
+                       SUM(amount) AS lifetime_revenue
+                  FROM docs
+                 GROUP BY partner_id
+            ),
+            lateness AS (
+                SELECT line.partner_id,
+                       SUM(part.amount * GREATEST(part.max_date - line.date_maturity, 0))
+                           / NULLIF(SUM(part.amount), 0) AS avg_days_late
+                  FROM account_partial_reconcile part
+                  JOIN account_move_line line ON line.id = part.debit_move_id
+                  JOIN account_move move ON move.id = line.move_id
+                 WHERE line.company_id = %(company)s
+                   AND move.move_type = 'out_invoice'
+                   AND line.parent_state = 'posted'
+                   AND part.max_date BETWEEN %(date_from)s AND %(date_to)s
+                 GROUP BY line.partner_id
+            ),
+            open_items AS (
+                SELECT line.partner_id, SUM(line.amount_residual) AS open_balance
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                 WHERE line.company_id = %(company)s
+                   AND line.parent_state = 'posted'
+                   AND account.account_type = 'asset_receivable'
+                   AND NOT line.reconciled
+                   AND line.date <= %(date_to)s
+                 GROUP BY line.partner_id
+            ),
+            base AS (
+                SELECT p.id AS partner_id,
+                       COALESCE(agg.revenue, 0) AS revenue,
+                       COALESCE(agg.invoice_count, 0) AS invoice_count,
+                       agg.first_invoice_date, agg.last_invoice_date,
+                       COALESCE(agg.lifetime_revenue, 0) AS lifetime_revenue,
+                       lateness.avg_days_late,
+                       COALESCE(open_items.open_balance, 0) AS open_balance
+                  FROM res_partner p
+                  LEFT JOIN agg ON agg.partner_id = p.id
+                  LEFT JOIN lateness ON lateness.partner_id = p.id
+                  LEFT JOIN open_items ON open_items.partner_id = p.id
+                 WHERE p.id = p.commercial_partner_id
+                   AND (agg.partner_id IS NOT NULL OR open_items.partner_id IS NOT NULL OR %(explicit)s)
+                   AND %(scope)s
+            ),
+            active AS (
+                SELECT partner_id,
+                       COUNT(*) OVER () AS n,
+                       COUNT(*) OVER (ORDER BY last_invoice_date RANGE UNBOUNDED PRECEDING) AS r_rank,
+                       COUNT(*) OVER (ORDER BY invoice_count RANGE UNBOUNDED PRECEDING) AS f_rank,
+                       COUNT(*) OVER (ORDER BY revenue RANGE UNBOUNDED PRECEDING) AS m_rank
+                  FROM base
+                 WHERE invoice_count > 0
+            ),
+            pareto AS (
+                SELECT partner_id,
+                       SUM(revenue) OVER () AS total,
+                       COALESCE(SUM(revenue) OVER (
+                           ORDER BY revenue DESC, partner_id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+                  FROM base
+                 WHERE revenue > 0
+            )
+            SELECT base.*,
+                   (5 * active.r_rank + active.n - 1) / active.n AS r_score,
+                   (5 * active.f_rank + active.n - 1) / active.n AS f_score,
+                   (5 * active.m_rank + active.n - 1) / active.n AS m_score,
+                   CASE WHEN pareto.partner_id IS NULL THEN 'C'
+                        WHEN pareto.before * 100 < %(tier_a)s * pareto.total THEN 'A'
+                        WHEN pareto.before * 100 < %(tier_b)s * pareto.total THEN 'B'
+                        ELSE 'C' END AS value_tier,
+                   CASE WHEN pareto.total > 0 THEN base.revenue * 100 / pareto.total ELSE 0 END AS contribution
+              FROM base
+              LEFT JOIN active ON active.partner_id = base.partner_id
+              LEFT JOIN pareto ON pareto.partner_id = base.partner_id
+            """,
+            company=company.id,
+            date_from=date_from,
+            date_to=date_to,
+            scope=scope,
+            explicit=partner_ids is not None,
+            tier_a=TIER_A_SHARE,
+            tier_b=TIER_B_SHARE,
+        )
+        metrics = {}
+        for row in self.env.execute_query_dict(query):
+            partner_id = row.pop("partner_id")
+            row["average_invoice"] = row["revenue"] / row["invoice_count"] if row["invoice_count"] else 0.0
+            row["clv"] = self._project_clv(row["lifetime_revenue"], row["revenue"], window_months)
+            metrics[partner_id] = row
+        return metrics
+
+    @api.model
+    def _project_clv(self, lifetime_revenue, window_revenue, window_months):
+        """Customer lifetime value: revenue so far plus the window's revenue
+        rate carried over the next ``CLV_PROJECTION_YEARS`` years."""
+        yearly = window_revenue * 12 / window_months if window_months else 0.0
+        return lifetime_revenue + max(yearly, 0.0) * CLV_PROJECTION_YEARS

@@ -1,0 +1,136 @@
+from datetime import date
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import LedgerTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerMetrics(LedgerTestCommon):
+    """Known answers for the metrics behind classification."""
+
+    date_from = date(2026, 1, 1)
+    date_to = date(2026, 12, 31)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.setup_other_currency("EUR", rates=[("2020-01-01", 2.0)])
+        Partner = cls.env["res.partner"]
+        cls.p1, cls.p2, cls.p3, cls.p4, cls.p5 = Partner.create([{"name": f"Metrics {i}"} for i in range(1, 6)])
+        cls.p1_invoice = cls._invoice(cls.p1, "2026-01-10", 1000)
+        cls._invoice(cls.p1, "2026-03-01", 500, pay_on="2026-03-01")
+        cls._pay(cls.p1_invoice, "2026-01-30")
+        cls._invoice(cls.p2, "2026-06-01", 300)
+        cls._invoice(cls.p2, "2026-06-05", 100, move_type="out_refund")
+        cls._invoice(cls.p3, "2026-02-01", 5000)
+        cls._invoice(cls.p3, "2026-11-01", 2000)
+        cls._invoice(cls.p3, "2026-12-01", 1000)
+        # 600 EUR at 2 EUR per company unit: 300 in company currency.
+        cls._invoice(cls.p4, "2026-06-01", 600, currency=cls.eur)
+        cls._invoice(cls.p5, "2025-06-01", 500)
+
+    @classmethod
+    def _invoice(cls, partner, invoice_date, amount, move_type="out_invoice", currency=None, pay_on=None, company=None):
+        """Post a tax-free document due on its own date."""
+        company = company or cls.company
+        move = (
+            cls.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": partner.id,
+                    "invoice_date": invoice_date,
+                    "invoice_date_due": invoice_date,
+                    "currency_id": (currency or company.currency_id).id,
+                    "invoice_line_ids": [
+                        Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []}),
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        if pay_on:
+            cls._pay(move, pay_on)
+        return move
+
+    @classmethod
+    def _pay(cls, move, payment_date):
+        cls.env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
+            {"payment_date": payment_date}
+        )._create_payments()
+
+    def _metrics(self, **kwargs):
+        return self.env["customer.metrics"]._compute_metrics(self.company, self.date_from, self.date_to, **kwargs)
+
+    def test_revenue_counts_and_dates(self):
+        metrics = self._metrics()
+        m1 = metrics[self.p1.id]
+        self.assertAlmostEqual(m1["revenue"], 1500)
+        self.assertEqual(m1["invoice_count"], 2)
+        self.assertEqual(m1["first_invoice_date"], date(2026, 1, 10))
+        self.assertEqual(m1["last_invoice_date"], date(2026, 3, 1))
+        self.assertAlmostEqual(m1["average_invoice"], 750)
+        self.assertAlmostEqual(metrics[self.p2.id]["revenue"], 200, msg="credit notes reduce revenue")
+        self.assertEqual(metrics[self.p2.id]["invoice_count"], 1)
+        self.assertAlmostEqual(metrics[self.p4.id]["revenue"], 300, msg="converted at the document's rate")
+        self.assertAlmostEqual(metrics[self.p5.id]["revenue"], 0)
+        self.assertAlmostEqual(metrics[self.p5.id]["lifetime_revenue"], 500)
+
+    def test_open_balance_and_lateness(self):
+        metrics = self._metrics()
+        # 1000 paid 20 days late, 500 paid on its due date.
+        self.assertAlmostEqual(metrics[self.p1.id]["avg_days_late"], 20 * 1000 / 1500, places=4)
+        self.assertAlmostEqual(metrics[self.p1.id]["open_balance"], 0)
+        self.assertAlmostEqual(metrics[self.p3.id]["open_balance"], 8000)
+        self.assertAlmostEqual(metrics[self.p2.id]["open_balance"], 200, msg="credit note offsets the invoice")
+        self.assertIsNone(metrics[self.p3.id]["avg_days_late"])
+
+    def test_pareto_tiers_boundary_at_80_percent(self):
+        metrics = self._metrics()
+        # Window revenue 10,000: P3 makes exactly the first 80 % alone.
+        self.assertEqual(metrics[self.p3.id]["value_tier"], "A")
+        self.assertEqual(metrics[self.p1.id]["value_tier"], "B")  # 80 % -> 95 %
+        self.assertEqual(metrics[self.p4.id]["value_tier"], "C")  # starts at 95 %
+        self.assertEqual(metrics[self.p2.id]["value_tier"], "C")
+        self.assertEqual(metrics[self.p5.id]["value_tier"], "C", "no revenue in the window")
+        self.assertAlmostEqual(metrics[self.p3.id]["contribution"], 80)
+        self.assertAlmostEqual(sum(m["contribution"] for m in metrics.values() if m["revenue"] > 0), 100)
+
+    def test_rfm_scores_share_ties(self):
+        metrics = self._metrics()
+        scores = {
+            p: (metrics[p.id]["r_score"], metrics[p.id]["f_score"], metrics[p.id]["m_score"])
+            for p in (self.p1, self.p2, self.p3, self.p4)
+        }
+        self.assertEqual(scores[self.p3], (5, 5, 5))
+        self.assertEqual(scores[self.p1], (2, 4, 4))
+        # P2 and P4 last bought on the same day with one invoice each: same R and F.
+        self.assertEqual(scores[self.p2], (4, 3, 2))
+        self.assertEqual(scores[self.p4], (4, 3, 3))
+        self.assertIsNone(metrics[self.p5.id]["r_score"], "inactive in the window: not scored")
+
+    def test_quintile_edges(self):
+        customers = self.env["res.partner"].create([{"name": f"Quintile {i}"} for i in range(10)])
+        for index, partner in enumerate(customers, start=1):
+            self._invoice(partner, "2026-05-01", 100 * index)
+        metrics = self._metrics(partner_ids=customers.ids)
+        self.assertEqual([metrics[p.id]["m_score"] for p in customers], [1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
+        self.assertEqual({metrics[p.id]["r_score"] for p in customers}, {5}, "all tied on recency")
+
+    def test_scope_and_companies_kept_apart(self):
+        other = self.setup_other_company(name="Metrics other company")["company"]
+        self._invoice(self.p1, "2026-04-01", 99999, company=other)
+        metrics = self._metrics(partner_ids=[self.p1.id, self.p5.id])
+        self.assertEqual(set(metrics), {self.p1.id, self.p5.id})
+        self.assertAlmostEqual(metrics[self.p1.id]["revenue"], 1500)
+        elsewhere = self.env["customer.metrics"]._compute_metrics(other, self.date_from, self.date_to)
+        self.assertAlmostEqual(elsewhere[self.p1.id]["revenue"], 99999)
+        self.assertEqual(elsewhere[self.p1.id]["value_tier"], "A")
+
+    def test_clv_projection(self):
+        metrics = self._metrics()
+        # Lifetime 8,000 plus three more years at the window's 8,000 a year.
+        self.assertAlmostEqual(metrics[self.p3.id]["clv"], 8000 + 3 * 8000)
