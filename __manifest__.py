@@ -6,11 +6,15 @@
     "author": "account_customer_ledger developers",
     "website": "https://github.com/account-customer-ledger/account_customer_ledger",
     "license": "LGPL-3",
-    "depends": ["account"],
+    "depends": ["account", "mail"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
+        "security/customer_ledger_groups.xml",
         "security/ir.model.access.csv",
+        "data/customer_class_data.xml",
         "views/res_partner_views.xml",
+        "views/customer_class_views.xml",
+        "wizards/customer_classify_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -24,7 +24,8 @@ class CustomerMetrics(models.AbstractModel):
         """Return ``{commercial partner id: {metric: value}}``.
 
         Scope: ``partner_ids`` (commercial partners) or every customer with a
-        posted invoice or credit note of ``company``. Revenue, invoice count
+        posted invoice, credit note or open item of ``company``. Scores and
+        tiers always rank a customer among all the company's customers. Revenue, invoice count
         and lateness cover ``[date_from, date_to]``; first/last invoice date,
         lifetime revenue and open balance everything up to ``date_to``. R, F
         and M are scored 1 to 5 by quintiles over the customers active in the
@@ -34,7 +35,6 @@ class CustomerMetrics(models.AbstractModel):
         self.env["account.move"].flush_model()
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
-        scope = SQL("TRUE") if partner_ids is None else SQL("p.id = ANY(%s)", list(partner_ids))
         query = SQL(
             """
             WITH docs AS (
@@ -94,8 +94,7 @@ class CustomerMetrics(models.AbstractModel):
                   LEFT JOIN lateness ON lateness.partner_id = p.id
                   LEFT JOIN open_items ON open_items.partner_id = p.id
                  WHERE p.id = p.commercial_partner_id
-                   AND (agg.partner_id IS NOT NULL OR open_items.partner_id IS NOT NULL OR %(explicit)s)
-                   AND %(scope)s
+                   AND (agg.partner_id IS NOT NULL OR open_items.partner_id IS NOT NULL OR %(scope)s)
             ),
             active AS (
                 SELECT partner_id,
@@ -127,12 +126,13 @@ class CustomerMetrics(models.AbstractModel):
               FROM base
               LEFT JOIN active ON active.partner_id = base.partner_id
               LEFT JOIN pareto ON pareto.partner_id = base.partner_id
+             WHERE %(output_scope)s
             """,
             company=company.id,
             date_from=date_from,
             date_to=date_to,
-            scope=scope,
-            explicit=partner_ids is not None,
+            scope=SQL("FALSE") if partner_ids is None else SQL("p.id = ANY(%s)", list(partner_ids)),
+            output_scope=SQL("TRUE") if partner_ids is None else SQL("base.partner_id = ANY(%s)", list(partner_ids)),
             tier_a=TIER_A_SHARE,
             tier_b=TIER_B_SHARE,
         )

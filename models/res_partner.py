@@ -1,4 +1,19 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+# Shipped dimensions whose class is mirrored on the partner (groupable).
+CLASS_FIELDS = ("customer_type_id", "value_tier_id", "rfm_segment_id", "size_band_id", "region_class_id")
+
+
+def _class_field(string, dimension_code):
+    return fields.Many2one(
+        "customer.class",
+        string=string,
+        company_dependent=True,
+        tracking=True,
+        domain=[("dimension_id.code", "=", dimension_code)],
+        help="Set by the classification rules, or by hand (which locks it against reclassification).",
+    )
 
 
 class ResPartner(models.Model):
@@ -8,3 +23,185 @@ class ResPartner(models.Model):
         string="Employees",
         help="Headcount of the customer; used to band customers by size.",
     )
+    annual_revenue = fields.Monetary(
+        currency_field="currency_id",
+        help="Yearly turnover of the customer, in company currency; used to band customers by size.",
+    )
+    customer_type_id = _class_field("Customer Type", "customer_type")
+    value_tier_id = _class_field("Value Tier", "value_tier")
+    rfm_segment_id = _class_field("Behaviour Segment", "rfm_segment")
+    size_band_id = _class_field("Size Band", "size_band")
+    region_class_id = _class_field("Region", "region")
+    customer_class_ids = fields.Many2many(
+        "customer.class",
+        string="Classes",
+        compute="_compute_customer_class_ids",
+        search="_search_customer_class_ids",
+        help="Classes of the customer in the current company, all dimensions.",
+    )
+    customer_class_assignment_ids = fields.One2many(
+        "customer.class.assignment",
+        "partner_id",
+        string="Classification",
+        domain=lambda self: [("company_id", "=", self.env.company.id)],
+    )
+    customer_class_history_count = fields.Integer(compute="_compute_customer_class_history_count")
+    ledger_revenue = fields.Monetary(string="Revenue (window)", compute="_compute_ledger_metrics")
+    ledger_invoice_count = fields.Integer(string="Invoices (window)", compute="_compute_ledger_metrics")
+    ledger_first_invoice_date = fields.Date(string="First invoice", compute="_compute_ledger_metrics")
+    ledger_last_invoice_date = fields.Date(string="Last invoice", compute="_compute_ledger_metrics")
+    ledger_average_invoice = fields.Monetary(string="Average invoice", compute="_compute_ledger_metrics")
+    ledger_clv = fields.Monetary(string="Customer lifetime value", compute="_compute_ledger_metrics")
+    ledger_contribution = fields.Float(string="Revenue contribution (%)", compute="_compute_ledger_metrics")
+    ledger_open_balance = fields.Monetary(string="Open balance", compute="_compute_ledger_metrics")
+    ledger_avg_days_late = fields.Float(string="Average days paid late", compute="_compute_ledger_metrics")
+    ledger_rfm = fields.Char(string="R / F / M", compute="_compute_ledger_metrics")
+
+    @api.model
+    def _commercial_fields(self):
+        return super()._commercial_fields() + list(CLASS_FIELDS)
+
+    @api.depends_context("company")
+    def _compute_customer_class_ids(self):
+        assignments = self.env["customer.class.assignment"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        by_partner = {}
+        for assignment in assignments:
+            by_partner.setdefault(assignment.partner_id.id, self.env["customer.class"])
+            by_partner[assignment.partner_id.id] |= assignment.class_id
+        for partner in self:
+            partner.customer_class_ids = by_partner.get(partner.commercial_partner_id.id, False)
+
+    def _search_customer_class_ids(self, operator, value):
+        assignments = self.env["customer.class.assignment"]._search(
+            [
+                ("class_id", operator, value),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        return [("commercial_partner_id", "in", assignments.select("partner_id"))]
+
+    def _compute_customer_class_history_count(self):
+        counts = dict(
+            self.env["customer.class.history"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "in", self.env.companies.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.customer_class_history_count = counts.get(partner.commercial_partner_id, 0)
+
+    @api.depends_context("company")
+    def _compute_ledger_metrics(self):
+        """Metrics behind the classes, for the displayed customers at once."""
+        company = self.env.company
+        commercial = self.commercial_partner_id.filtered("id")
+        values = (
+            self.env["customer.classifier"]._get_rule_values(commercial, company, fields.Date.context_today(self), 12)
+            if commercial
+            else {}
+        )
+        for partner in self:
+            row = values.get(partner.commercial_partner_id.id, {})
+            partner.ledger_revenue = row.get("revenue") or 0.0
+            partner.ledger_invoice_count = row.get("invoice_count") or 0
+            partner.ledger_first_invoice_date = row.get("first_invoice_date")
+            partner.ledger_last_invoice_date = row.get("last_invoice_date")
+            partner.ledger_average_invoice = row.get("average_invoice") or 0.0
+            partner.ledger_clv = row.get("clv") or 0.0
+            partner.ledger_contribution = row.get("contribution") or 0.0
+            partner.ledger_open_balance = row.get("open_balance") or 0.0
+            partner.ledger_avg_days_late = row.get("avg_days_late") or 0.0
+            scores = [row.get(k) for k in ("r_score", "f_score", "m_score")]
+            partner.ledger_rfm = " / ".join(str(s) for s in scores) if all(scores) else False
+
+    def write(self, vals):
+        """A class set by hand is locked and logged."""
+        manual = [f for f in CLASS_FIELDS if f in vals] if not self.env.context.get("customer_class_sync") else []
+        if (
+            manual
+            and not self.env.su
+            and not self.env.user.has_group("account_customer_ledger.group_customer_ledger_manager")
+        ):
+            raise AccessError(self.env._("Only classification managers can set customer classes."))
+        result = super().write(vals)
+        if manual:
+            self._record_manual_classes(manual)
+        return result
+
+    def _record_manual_classes(self, fnames):
+        company = self.env.company
+        dimensions = {
+            fname: dim_id for dim_id, fname in self.env["customer.class.dimension"]._get_partner_field_map().items()
+        }
+        Dimension = self.env["customer.class.dimension"]
+        partners = self.filtered(lambda p: p == p.commercial_partner_id)
+        assignments = self.env["customer.class.assignment"]._get_assignments(partners, company)
+        now = fields.Datetime.now()
+        history = []
+        for partner in partners:
+            for fname in fnames:
+                dimension = Dimension.browse(dimensions.get(fname))
+                if not dimension:
+                    continue
+                new_class = partner[fname]
+                assignment = assignments.get((partner.id, dimension.id))
+                old_class = assignment.class_id if assignment else self.env["customer.class"]
+                if new_class == old_class:
+                    continue
+                reason = self.env._(
+                    "set by %(user)s on %(date)s, locked",
+                    user=self.env.user.name,
+                    date=fields.Date.to_string(fields.Date.context_today(self)),
+                )
+                if not new_class:
+                    assignment.sudo().unlink()
+                elif assignment:
+                    assignment.sudo().write(
+                        {
+                            "class_id": new_class.id,
+                            "locked": True,
+                            "reason": reason,
+                            "rule_id": False,
+                            "user_id": self.env.uid,
+                            "date": now,
+                        }
+                    )
+                else:
+                    self.env["customer.class.assignment"].sudo().create(
+                        {
+                            "partner_id": partner.id,
+                            "company_id": company.id,
+                            "dimension_id": dimension.id,
+                            "class_id": new_class.id,
+                            "locked": True,
+                            "reason": reason,
+                            "user_id": self.env.uid,
+                            "date": now,
+                        }
+                    )
+                history.append(
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "dimension_id": dimension.id,
+                        "old_class_id": old_class.id,
+                        "new_class_id": new_class.id,
+                        "date": now,
+                        "user_id": self.env.uid,
+                        "reason": reason,
+                    }
+                )
+        self.env["customer.class.history"].sudo().create(history)
+
+    def action_open_customer_class_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_customer_ledger.customer_class_history_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_group_by_dimension": 0}
+        return action

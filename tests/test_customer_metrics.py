@@ -113,12 +113,19 @@ class TestCustomerMetrics(LedgerTestCommon):
         self.assertIsNone(metrics[self.p5.id]["r_score"], "inactive in the window: not scored")
 
     def test_quintile_edges(self):
+        company = self.setup_other_company(name="Quintile company")["company"]
         customers = self.env["res.partner"].create([{"name": f"Quintile {i}"} for i in range(10)])
         for index, partner in enumerate(customers, start=1):
-            self._invoice(partner, "2026-05-01", 100 * index)
-        metrics = self._metrics(partner_ids=customers.ids)
+            self._invoice(partner, "2026-05-01", 100 * index, company=company)
+        metrics = self.env["customer.metrics"]._compute_metrics(company, self.date_from, self.date_to)
         self.assertEqual([metrics[p.id]["m_score"] for p in customers], [1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
         self.assertEqual({metrics[p.id]["r_score"] for p in customers}, {5}, "all tied on recency")
+        # A selection is still ranked among all the company's customers.
+        some = self.env["customer.metrics"]._compute_metrics(
+            company, self.date_from, self.date_to, partner_ids=customers[:2].ids
+        )
+        self.assertEqual([some[p.id]["m_score"] for p in customers[:2]], [1, 1])
+        self.assertEqual(set(some), set(customers[:2].ids))
 
     def test_scope_and_companies_kept_apart(self):
         other = self.setup_other_company(name="Metrics other company")["company"]

@@ -1,0 +1,37 @@
+from odoo import api, fields, models
+
+
+class CustomerClassAssignment(models.Model):
+    """The class a customer holds in one dimension for one company, with
+    why it was given and whether it is locked against reclassification."""
+
+    _name = "customer.class.assignment"
+    _description = "Customer Class Assignment"
+    _order = "partner_id, dimension_id"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade", index=True)
+    dimension_id = fields.Many2one("customer.class.dimension", required=True, ondelete="cascade")
+    class_id = fields.Many2one("customer.class", required=True, ondelete="restrict")
+    color = fields.Integer(related="class_id.color")
+    locked = fields.Boolean(help="Locked classes are left alone by the wizard and the scheduled job.")
+    reason = fields.Char(readonly=True)
+    rule_id = fields.Many2one("customer.class.rule", ondelete="set null", readonly=True)
+    user_id = fields.Many2one("res.users", string="Set by", readonly=True)
+    date = fields.Datetime(readonly=True)
+    metrics = fields.Json(readonly=True)
+
+    _sql_constraints = [
+        (
+            "partner_company_dimension_unique",
+            "unique(partner_id, company_id, dimension_id)",
+            "A customer holds one class per dimension and company.",
+        ),
+    ]
+
+    @api.model
+    def _get_assignments(self, partners, company):
+        """{(partner id, dimension id): assignment} for ``company``."""
+        records = self.search([("partner_id", "in", partners.ids), ("company_id", "=", company.id)])
+        return {(rec.partner_id.id, rec.dimension_id.id): rec for rec in records}

@@ -1,0 +1,31 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class CustomerClassHistory(models.Model):
+    """Immutable log of class changes; nobody edits or deletes it."""
+
+    _name = "customer.class.history"
+    _description = "Customer Classification History"
+    _order = "date desc, id desc"
+
+    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade", index=True, readonly=True)
+    dimension_id = fields.Many2one("customer.class.dimension", required=True, ondelete="cascade", readonly=True)
+    old_class_id = fields.Many2one("customer.class", string="From", ondelete="set null", readonly=True)
+    new_class_id = fields.Many2one("customer.class", string="To", ondelete="set null", readonly=True)
+    date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
+    rule_id = fields.Many2one("customer.class.rule", ondelete="set null", readonly=True)
+    user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user, readonly=True)
+    reason = fields.Char(readonly=True)
+    metrics = fields.Json(readonly=True)
+    revenue = fields.Float(readonly=True, help="Revenue in the window when the change was made.")
+
+    def write(self, vals):
+        if self:
+            raise UserError(self.env._("The classification history cannot be changed."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_history(self):
+        raise UserError(self.env._("The classification history cannot be deleted."))

@@ -1,0 +1,79 @@
+import ast
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.osv import expression
+
+
+class CustomerClassRule(models.Model):
+    """Gives a class to the customers whose metrics fall in all the rule's
+    ranges and who match its partner domain; rules of a dimension are tried
+    in sequence and the first match wins."""
+
+    _name = "customer.class.rule"
+    _description = "Customer Classification Rule"
+    _order = "dimension_id, sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    dimension_id = fields.Many2one("customer.class.dimension", required=True, ondelete="cascade", index=True)
+    class_id = fields.Many2one(
+        "customer.class", required=True, ondelete="cascade", domain="[('dimension_id', '=', dimension_id)]"
+    )
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    condition_ids = fields.One2many("customer.class.rule.condition", "rule_id", string="Conditions", copy=True)
+    partner_domain = fields.Char(
+        string="Customers",
+        default="[]",
+        help="Optional restriction on the customers (country, industry, tags, salesperson...).",
+    )
+
+    @api.constrains("class_id", "dimension_id")
+    def _check_class_dimension(self):
+        for rule in self:
+            if rule.class_id.dimension_id != rule.dimension_id:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s gives class %(cls)s, which belongs to another dimension.",
+                        rule=rule.name,
+                        cls=rule.class_id.name,
+                    )
+                )
+
+    @api.constrains("partner_domain")
+    def _check_partner_domain(self):
+        for rule in self:
+            rule._get_partner_domain()
+
+    def _get_partner_domain(self):
+        """The rule's partner domain as a list, refused when it is not a
+        valid literal domain on customers."""
+        self.ensure_one()
+        text = (self.partner_domain or "[]").strip()
+        try:
+            domain = ast.literal_eval(text)
+            domain = expression.normalize_domain(domain)
+            self.env["res.partner"]._where_calc(domain)
+        except (ValueError, SyntaxError, TypeError, AssertionError, KeyError) as exc:
+            raise ValidationError(
+                self.env._(
+                    "Rule %(rule)s: the customer filter %(domain)s is not valid (%(error)s). "
+                    "Use the domain editor or a list such as [('country_id.code', '=', 'CN')].",
+                    rule=self.name,
+                    domain=text,
+                    error=exc,
+                )
+            ) from exc
+        return domain
+
+    def _matches(self, values):
+        """Whether ``values`` (metric name -> value) fall in every range."""
+        self.ensure_one()
+        return all(condition._matches(values.get(condition.metric)) for condition in self.condition_ids)
+
+    def _explain(self, values):
+        self.ensure_one()
+        parts = [condition._explain(values.get(condition.metric)) for condition in self.condition_ids]
+        if self.partner_domain and self.partner_domain.strip() not in ("[]", ""):
+            parts.append(self.env._("customer filter"))
+        return self.env._("rule %(rule)s matched: %(why)s", rule=self.name, why="; ".join(parts) or "-")

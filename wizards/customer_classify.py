@@ -1,0 +1,157 @@
+import ast
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+
+
+class CustomerClassify(models.TransientModel):
+    """Classify customers: preview what the rules would change, then apply."""
+
+    _name = "customer.classify"
+    _description = "Classify Customers"
+
+    dimension_ids = fields.Many2many(
+        "customer.class.dimension",
+        string="Dimensions",
+        default=lambda self: self.env["customer.class.dimension"].search([("automatic", "=", True)]),
+        domain=[("automatic", "=", True)],
+        required=True,
+    )
+    scope = fields.Selection(
+        [("all", "All customers"), ("selection", "Selected customers"), ("domain", "Customers matching a filter")],
+        default=lambda self: "selection" if self.env.context.get("active_model") == "res.partner" else "all",
+        required=True,
+    )
+    partner_ids = fields.Many2many(
+        "res.partner",
+        string="Customers",
+        default=lambda self: self._default_partner_ids(),
+    )
+    partner_domain = fields.Char(string="Filter", default="[('customer_rank', '>', 0)]")
+    window_months = fields.Integer(string="Window (months)", default=12, required=True)
+    date_to = fields.Date(string="As of", default=fields.Date.context_today, required=True)
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company, required=True)
+    state = fields.Selection([("draft", "Draft"), ("preview", "Preview"), ("done", "Done")], default="draft")
+    line_ids = fields.One2many("customer.classify.line", "wizard_id", string="Changes")
+    summary_ids = fields.One2many("customer.classify.summary", "wizard_id")
+    applied_count = fields.Integer(readonly=True)
+
+    @api.model
+    def _default_partner_ids(self):
+        if self.env.context.get("active_model") == "res.partner":
+            return self.env["res.partner"].browse(self.env.context.get("active_ids", []))
+        return False
+
+    @api.constrains("window_months")
+    def _check_window_months(self):
+        for wizard in self:
+            if wizard.window_months <= 0:
+                raise UserError(self.env._("The window must be at least one month."))
+
+    def _get_partners(self):
+        self.ensure_one()
+        Partner = self.env["res.partner"].with_company(self.company_id)
+        if self.scope == "selection":
+            if not self.partner_ids:
+                raise UserError(self.env._("Select the customers to classify."))
+            return self.partner_ids.commercial_partner_id
+        domain = [("customer_rank", ">", 0)]
+        if self.scope == "domain":
+            try:
+                domain = expression.AND([domain, ast.literal_eval(self.partner_domain or "[]")])
+                return Partner.search(domain).commercial_partner_id
+            except (ValueError, SyntaxError, TypeError, AssertionError) as exc:
+                raise UserError(self.env._("The customer filter is not valid: %(error)s", error=exc)) from exc
+        return Partner.search(domain + [("parent_id", "=", False)])
+
+    def _check_rights(self):
+        if not self.env.user.has_group("account_customer_ledger.group_customer_ledger_manager"):
+            raise UserError(self.env._("Only classification managers can classify customers."))
+
+    def _get_proposals(self):
+        self.ensure_one()
+        self._check_rights()
+        return self.env["customer.classifier"]._propose(
+            self.dimension_ids, self._get_partners(), self.company_id, self.date_to, self.window_months
+        )
+
+    def action_preview(self):
+        """Show what would change; writes no class."""
+        self.ensure_one()
+        proposals = self._get_proposals()
+        self.line_ids.unlink()
+        self.summary_ids.unlink()
+        self.env["customer.classify.line"].create(
+            [
+                {
+                    "wizard_id": self.id,
+                    "partner_id": p["partner"].id,
+                    "dimension_id": p["dimension"].id,
+                    "old_class_id": p["old_class"].id,
+                    "new_class_id": p["new_class"].id,
+                    "reason": p["reason"],
+                    "locked": p["locked"],
+                }
+                for p in proposals
+                if p["new_class"] != p["old_class"]
+            ]
+        )
+        self.env["customer.classify.summary"].create(self._prepare_summary_vals(proposals))
+        self.state = "preview"
+        return self._reopen()
+
+    def _prepare_summary_vals(self, proposals):
+        counts = {}
+        for p in proposals:
+            final = p["old_class"] if p["locked"] else p["new_class"]
+            for cls, index in ((p["old_class"], 0), (final, 1)):
+                if cls:
+                    counts.setdefault((p["dimension"].id, cls.id), [0, 0])[index] += 1
+        return [
+            {"wizard_id": self.id, "dimension_id": dim_id, "class_id": class_id, "before": before, "after": after}
+            for (dim_id, class_id), (before, after) in counts.items()
+        ]
+
+    def action_apply(self):
+        """Write the classes, leave locked customers alone, log every change."""
+        self.ensure_one()
+        applied = self.env["customer.classifier"]._apply(self._get_proposals(), self.company_id)
+        self.applied_count = len(applied)
+        self.state = "done"
+        return self._reopen()
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+
+class CustomerClassifyLine(models.TransientModel):
+    _name = "customer.classify.line"
+    _description = "Classify Customers: Change"
+    _order = "dimension_id, partner_id"
+
+    wizard_id = fields.Many2one("customer.classify", required=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    dimension_id = fields.Many2one("customer.class.dimension", readonly=True)
+    old_class_id = fields.Many2one("customer.class", string="Now", readonly=True)
+    new_class_id = fields.Many2one("customer.class", string="Proposed", readonly=True)
+    reason = fields.Char(readonly=True)
+    locked = fields.Boolean(readonly=True, help="Locked: the current class stays.")
+
+
+class CustomerClassifySummary(models.TransientModel):
+    _name = "customer.classify.summary"
+    _description = "Classify Customers: Summary"
+    _order = "dimension_id, class_id"
+
+    wizard_id = fields.Many2one("customer.classify", required=True, ondelete="cascade")
+    dimension_id = fields.Many2one("customer.class.dimension", readonly=True)
+    class_id = fields.Many2one("customer.class", readonly=True)
+    before = fields.Integer(readonly=True)
+    after = fields.Integer(readonly=True)
