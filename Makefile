@@ -2,7 +2,7 @@
 PYTHON ?= python3
 CTL = $(PYTHON) tools/ledgerctl.py
 
-.PHONY: demo demo-rebuild test lint ledger pg-stop wheel
+.PHONY: demo demo-rebuild test lint ledger bench-classify pg-stop wheel
 
 demo:            ## serve Odoo with the addon and its demo ledger on http://localhost:8069
 	$(CTL) demo
@@ -18,6 +18,9 @@ lint:            ## ruff and pylint-odoo only
 
 ledger:          ## large ledger for benchmarks: make ledger CUSTOMERS=50000 INVOICES=500000
 	$(CTL) generate --customers $(or $(CUSTOMERS),50000) --invoices $(or $(INVOICES),500000)
+
+bench-classify:  ## classification benchmark: make bench-classify SIZES=10000,50000,100000
+	$(CTL) bench-classify --sizes $(or $(SIZES),10000,50000,100000)
 
 pg-stop:         ## stop the private PostgreSQL cluster
 	$(CTL) pg --stop

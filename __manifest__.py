@@ -12,9 +12,13 @@
         "security/customer_ledger_groups.xml",
         "security/ir.model.access.csv",
         "data/customer_class_data.xml",
+        "data/customer_class_cron.xml",
         "views/res_partner_views.xml",
         "views/customer_class_views.xml",
         "wizards/customer_classify_views.xml",
+        "views/account_move_views.xml",
+        "views/res_config_settings_views.xml",
+        "reports/customer_class_report_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -8,3 +8,6 @@ from . import customer_metrics
 from . import customer_classifier
 from . import customer_ledger_generator
 from . import res_partner
+from . import account_move
+from . import customer_class_run
+from . import res_config_settings

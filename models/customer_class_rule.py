@@ -66,14 +66,60 @@ class CustomerClassRule(models.Model):
             ) from exc
         return domain
 
+    def _compile(self):
+        """The rule as plain data for classifying many customers at once:
+        ``(rule id, class id, name, [(metric, low, high, label)], has domain)``
+        where a missing bound is ``None``."""
+        self.ensure_one()
+        labels = dict(self.env["customer.class.rule.condition"]._fields["metric"]._description_selection(self.env))
+        conditions = [
+            (
+                c.metric,
+                c.min_value if c.has_min else None,
+                c.max_value if c.has_max else None,
+                labels.get(c.metric, c.metric),
+            )
+            for c in self.condition_ids
+        ]
+        has_domain = (self.partner_domain or "[]").strip() not in ("[]", "")
+        return (self.id, self.class_id.id, self.name, conditions, has_domain)
+
+    @staticmethod
+    def _compiled_matches(compiled, values):
+        """Whether ``values`` (metric name -> value) fall in every range of a
+        compiled rule; a missing metric never matches."""
+        for metric, low, high, _label in compiled[3]:
+            value = values.get(metric)
+            if value is None or value is False:
+                return False
+            if (low is not None and value < low) or (high is not None and value > high):
+                return False
+        return True
+
+    def _compiled_explain(self, compiled, values):
+        parts = [
+            f"{label} = {_format_number(values.get(metric))}"
+            + (f" ≥ {low:,g}" if low is not None else "")
+            + (f" ≤ {high:,g}" if high is not None else "")
+            for metric, low, high, label in compiled[3]
+        ]
+        if compiled[4]:
+            parts.append(self.env._("customer filter"))
+        return self.env._("rule %(rule)s matched: %(why)s", rule=compiled[2], why="; ".join(parts) or "-")
+
     def _matches(self, values):
         """Whether ``values`` (metric name -> value) fall in every range."""
         self.ensure_one()
-        return all(condition._matches(values.get(condition.metric)) for condition in self.condition_ids)
+        return self._compiled_matches(self._compile(), values)
 
     def _explain(self, values):
         self.ensure_one()
-        parts = [condition._explain(values.get(condition.metric)) for condition in self.condition_ids]
-        if self.partner_domain and self.partner_domain.strip() not in ("[]", ""):
-            parts.append(self.env._("customer filter"))
-        return self.env._("rule %(rule)s matched: %(why)s", rule=self.name, why="; ".join(parts) or "-")
+        return self._compiled_explain(self._compile(), values)
+
+
+def _format_number(value):
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)

@@ -38,22 +38,3 @@ class CustomerClassRuleCondition(models.Model):
                         high=condition.max_value,
                     )
                 )
-
-    def _matches(self, value):
-        self.ensure_one()
-        if value is None or value is False:
-            return False
-        if self.has_min and value < self.min_value:
-            return False
-        return not (self.has_max and value > self.max_value)
-
-    def _explain(self, value):
-        self.ensure_one()
-        label = dict(self._fields["metric"]._description_selection(self.env))[self.metric]
-        shown = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
-        bounds = []
-        if self.has_min:
-            bounds.append(f"≥ {self.min_value:,g}")
-        if self.has_max:
-            bounds.append(f"≤ {self.max_value:,g}")
-        return f"{label} = {shown} {' '.join(bounds)}"

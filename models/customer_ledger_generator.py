@@ -66,6 +66,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
         plan = ledger_plan.build_demo_plan(today, customers=customers, seed=seed, digits=digits)
         self._ensure_demo_languages(plan)
         result = self._execute_plan_orm(plan, company, currencies=currencies, demo=True)
+        self._classify_demo(company, result)
         # Only the marker gets an xml id: uninstalling the addon must leave
         # the customers and their accounting documents alone.
         marker = self.env["res.partner.category"].create({"name": "Customer Ledger demo"})
@@ -77,6 +78,41 @@ class CustomerLedgerGenerator(models.AbstractModel):
             len(result["payments"]),
         )
         return True
+
+    @api.model
+    def _classify_demo(self, company, result):
+        """Show classification at work: customer type by rules on the demo
+        kind tags, every automatic dimension classified, one type set by
+        hand (locked), and the scheduled reclassification turned on."""
+        Rule = self.env["customer.class.rule"]
+        dimension = self.env.ref("account_customer_ledger.dimension_customer_type")
+        tags = self._get_demo_kind_tags()
+        Rule.create(
+            [
+                {
+                    "name": self.env._("Demo: %(tag)s tag", tag=tags[kind].name),
+                    "dimension_id": dimension.id,
+                    "class_id": self.env.ref(f"account_customer_ledger.class_customer_type_{kind}").id,
+                    "sequence": 100 + index,
+                    "partner_domain": repr([("category_id", "in", tags[kind].ids)]),
+                }
+                for index, kind in enumerate(KIND_TAGS)
+            ]
+        )
+        dimension.automatic = True
+        dimensions = self.env["customer.class.dimension"].search([("automatic", "=", True)])
+        partners = self.env["res.partner"].concat(*result["partners"].values())
+        classifier = self.env["customer.classifier"].with_company(company)
+        classifier._apply(classifier._propose(dimensions, partners, company), company)
+        # A salesperson's own judgement, kept by reclassification.
+        wholesale = partners.filtered(lambda p: tags["wholesale"] in p.category_id)[:1]
+        wholesale.with_company(company).customer_type_id = self.env.ref(
+            "account_customer_ledger.class_customer_type_key_account"
+        )
+        # The demo history is generated at once: stamp its documents as if
+        # the customers had held today's classes when they were posted.
+        self.env["account.move"].concat(*result["documents"].values())._stamp_customer_classes()
+        self.env.ref("account_customer_ledger.ir_cron_reclassify_customers").active = True
 
     @api.model
     def _register_demo_xmlids(self, pairs):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -139,6 +141,7 @@ class CustomerMetrics(models.AbstractModel):
         metrics = {}
         for row in self.env.execute_query_dict(query):
             partner_id = row.pop("partner_id")
+            row = {key: float(value) if isinstance(value, Decimal) else value for key, value in row.items()}
             row["average_invoice"] = row["revenue"] / row["invoice_count"] if row["invoice_count"] else 0.0
             row["clv"] = self._project_clv(row["lifetime_revenue"], row["revenue"], window_months)
             metrics[partner_id] = row

@@ -61,6 +61,7 @@ class ResPartner(models.Model):
     def _commercial_fields(self):
         return super()._commercial_fields() + list(CLASS_FIELDS)
 
+    @api.depends("commercial_partner_id.customer_class_assignment_ids.class_id")
     @api.depends_context("company")
     def _compute_customer_class_ids(self):
         assignments = self.env["customer.class.assignment"].search(
@@ -83,7 +84,7 @@ class ResPartner(models.Model):
                 ("company_id", "=", self.env.company.id),
             ]
         )
-        return [("commercial_partner_id", "in", assignments.select("partner_id"))]
+        return [("commercial_partner_id", "in", assignments.subselect("partner_id"))]
 
     def _compute_customer_class_history_count(self):
         counts = dict(
@@ -129,7 +130,12 @@ class ResPartner(models.Model):
             and not self.env.user.has_group("account_customer_ledger.group_customer_ledger_manager")
         ):
             raise AccessError(self.env._("Only classification managers can set customer classes."))
-        result = super().write(vals)
+        partners = self
+        if manual and not self.env.su and set(vals) <= set(CLASS_FIELDS):
+            # Classification managers set classes without the right to edit
+            # contacts; the change is still tracked and logged as theirs.
+            partners = self.sudo()
+        result = super(ResPartner, partners).write(vals)
         if manual:
             self._record_manual_classes(manual)
         return result

@@ -3,3 +3,4 @@ from . import test_generator
 from . import test_ui
 from . import test_translation
 from . import test_customer_metrics
+from . import test_classification

@@ -1,6 +1,5 @@
 from datetime import date
 
-from odoo import Command
 from odoo.tests import tagged
 
 from .common import LedgerTestCommon
@@ -30,37 +29,6 @@ class TestCustomerMetrics(LedgerTestCommon):
         # 600 EUR at 2 EUR per company unit: 300 in company currency.
         cls._invoice(cls.p4, "2026-06-01", 600, currency=cls.eur)
         cls._invoice(cls.p5, "2025-06-01", 500)
-
-    @classmethod
-    def _invoice(cls, partner, invoice_date, amount, move_type="out_invoice", currency=None, pay_on=None, company=None):
-        """Post a tax-free document due on its own date."""
-        company = company or cls.company
-        move = (
-            cls.env["account.move"]
-            .with_company(company)
-            .create(
-                {
-                    "move_type": move_type,
-                    "partner_id": partner.id,
-                    "invoice_date": invoice_date,
-                    "invoice_date_due": invoice_date,
-                    "currency_id": (currency or company.currency_id).id,
-                    "invoice_line_ids": [
-                        Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []}),
-                    ],
-                }
-            )
-        )
-        move.action_post()
-        if pay_on:
-            cls._pay(move, pay_on)
-        return move
-
-    @classmethod
-    def _pay(cls, move, payment_date):
-        cls.env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
-            {"payment_date": payment_date}
-        )._create_payments()
 
     def _metrics(self, **kwargs):
         return self.env["customer.metrics"]._compute_metrics(self.company, self.date_from, self.date_to, **kwargs)

@@ -15,6 +15,7 @@ processes run as the ``postgres`` system user, as PostgreSQL refuses root.
 import argparse
 import contextlib
 import hashlib
+import json
 import os
 import shlex
 import shutil
@@ -356,30 +357,87 @@ def cmd_test(args):
     return 1 if status else 0
 
 
+def run_in_odoo(odoo_dir, db, body):
+    """Run ``body`` (Python source using ``env``, superuser, committed at the
+    end) in an Odoo environment on ``db``."""
+    script = (
+        "import sys, odoo\n"
+        "from odoo.tools import config\n"
+        f"sys.path.insert(0, {str(ROOT / 'tools')!r})\n"
+        f"config.parse_config({odoo_cmd(odoo_dir)[3:]!r} + ['-d', {db!r}, '--log-level=warn'])\n"
+        "from odoo.modules.registry import Registry\n"
+        f"registry = Registry({db!r})\n"
+        "with registry.cursor() as cr:\n"
+        "    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})\n"
+        + "".join(f"    {line}\n" for line in body.strip().splitlines())
+        + "    cr.commit()\n"
+    )
+    return run([sys.executable, "-c", script], check=False).returncode
+
+
+def generate_ledger(odoo_dir, db, customers, invoices, seed):
+    if not db_exists(db):
+        install_db(odoo_dir, db, demo=False)
+    started = time.monotonic()
+    status = run_in_odoo(
+        odoo_dir,
+        db,
+        f"stats = env['customer.ledger.generator']._generate_large_ledger("
+        f"customers={customers}, invoices={invoices}, seed={seed})\n"
+        "for key, value in stats.items():\n"
+        "    print(f'{key}: {value}')",
+    )
+    log(f"generation took {time.monotonic() - started:.1f}s")
+    return status
+
+
 def cmd_generate(args):
     odoo_dir = check_odoo()
     install_requirements()
     db_options()
-    if not db_exists(args.db):
-        install_db(odoo_dir, args.db, demo=False)
-    script = (
-        "import sys, odoo\n"
-        "from odoo.tools import config\n"
-        f"config.parse_config({odoo_cmd(odoo_dir)[3:]!r} + ['-d', {args.db!r}, '--log-level=warn'])\n"
-        "from odoo.modules.registry import Registry\n"
-        f"registry = Registry({args.db!r})\n"
-        "with registry.cursor() as cr:\n"
-        "    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})\n"
-        f"    stats = env['customer.ledger.generator']._generate_large_ledger("
-        f"customers={args.customers}, invoices={args.invoices}, seed={args.seed})\n"
-        "    cr.commit()\n"
-        "for key, value in stats.items():\n"
-        "    print(f'{key}: {value}')\n"
+    return generate_ledger(odoo_dir, args.db, args.customers, args.invoices, args.seed)
+
+
+def cmd_bench_classify(args):
+    """Classification benchmark: one ledger per size (customers, ten
+    invoices each), created on first use and reused afterwards."""
+    odoo_dir = check_odoo()
+    install_requirements()
+    db_options()
+    results = []
+    for size in args.sizes:
+        db = f"{args.prefix}_{size}"
+        if not db_exists(db):
+            if generate_ledger(odoo_dir, db, size, size * 10, args.seed):
+                return 1
+        else:
+            log(f"reusing {db}; updating the addon")
+            run(odoo_cmd(odoo_dir, "-d", db, "-u", MODULE, "--stop-after-init", "--log-level=warn"))
+        out = BUILD / f"bench-classify-{size}.json"
+        status = run_in_odoo(
+            odoo_dir,
+            db,
+            "import json, bench_classify\n"
+            f"result = bench_classify.run(env, repeat={args.repeat})\n"
+            f"open({str(out)!r}, 'w').write(json.dumps(result))\n"
+            "cr.rollback()",
+        )
+        if status:
+            return status
+        results.append(json.loads(out.read_text()))
+    header = (
+        f"{'customers':>10} {'inv. lines':>11} {'bare SQL':>9} {'metrics':>9} {'propose':>9} "
+        f"{'apply':>9} {'classify':>9} {'x SQL':>6} {'s/1k cust':>9} {'checks':>7}"
     )
-    started = time.monotonic()
-    proc = run([sys.executable, "-c", script], check=False)
-    log(f"generation took {time.monotonic() - started:.1f}s")
-    return proc.returncode
+    print(header)
+    for r in results:
+        print(
+            f"{r['customers']:>10,} {r['invoice_lines']:>11,} {r['bare_sql_s']:>8.2f}s {r['metrics_s']:>8.2f}s "
+            f"{r['propose_s']:>8.2f}s {r['apply_s']:>8.2f}s {r['classify_s']:>8.2f}s "
+            f"{r['classify_vs_sql']:>5.1f}x {1000 * r['classify_s'] / r['customers']:>9.3f} "
+            f"{'ok' if not r['mismatches'] else str(r['mismatches']) + ' diff':>7}"
+        )
+    return 1 if any(r["mismatches"] for r in results) else 0
 
 
 def cmd_wheel(args):
@@ -442,6 +500,18 @@ def main(argv=None):
     p.add_argument("--invoices", type=int, default=500000)
     p.add_argument("--seed", type=int, default=42)
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("bench-classify", help="time classification against bare SQL on large ledgers")
+    p.add_argument(
+        "--sizes",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[10000, 50000, 100000],
+        help="customers per ledger, comma-separated (ten invoices each)",
+    )
+    p.add_argument("--prefix", default="ledger_bench_classify", help="database name prefix")
+    p.add_argument("--repeat", type=int, default=3, help="runs of each SQL timing (best is kept)")
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_bench_classify)
 
     p = sub.add_parser("wheel", help="build odoo-addon-account_customer_ledger into dist/")
     p.set_defaults(func=cmd_wheel)

@@ -86,15 +86,15 @@ class CustomerClassify(models.TransientModel):
             [
                 {
                     "wizard_id": self.id,
-                    "partner_id": p["partner"].id,
-                    "dimension_id": p["dimension"].id,
-                    "old_class_id": p["old_class"].id,
-                    "new_class_id": p["new_class"].id,
+                    "partner_id": p["partner_id"],
+                    "dimension_id": p["dimension_id"],
+                    "old_class_id": p["old_class_id"],
+                    "new_class_id": p["new_class_id"],
                     "reason": p["reason"],
                     "locked": p["locked"],
                 }
                 for p in proposals
-                if p["new_class"] != p["old_class"]
+                if p["new_class_id"] and p["new_class_id"] != p["old_class_id"]
             ]
         )
         self.env["customer.classify.summary"].create(self._prepare_summary_vals(proposals))
@@ -104,10 +104,10 @@ class CustomerClassify(models.TransientModel):
     def _prepare_summary_vals(self, proposals):
         counts = {}
         for p in proposals:
-            final = p["old_class"] if p["locked"] else p["new_class"]
-            for cls, index in ((p["old_class"], 0), (final, 1)):
-                if cls:
-                    counts.setdefault((p["dimension"].id, cls.id), [0, 0])[index] += 1
+            final = p["old_class_id"] if p["locked"] or not p["new_class_id"] else p["new_class_id"]
+            for class_id, index in ((p["old_class_id"], 0), (final, 1)):
+                if class_id:
+                    counts.setdefault((p["dimension_id"], class_id), [0, 0])[index] += 1
         return [
             {"wizard_id": self.id, "dimension_id": dim_id, "class_id": class_id, "before": before, "after": after}
             for (dim_id, class_id), (before, after) in counts.items()

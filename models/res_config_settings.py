@@ -1,0 +1,51 @@
+from odoo import fields, models
+
+from .customer_class_run import BATCH_SIZE_PARAM, DEFAULT_BATCH_SIZE
+
+RECLASSIFY_CRON = "account_customer_ledger.ir_cron_reclassify_customers"
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    customer_reclassify_active = fields.Boolean(
+        string="Scheduled reclassification",
+        help="Reclassify every customer by the rules on a schedule, in batches.",
+    )
+    customer_reclassify_interval_number = fields.Integer(string="Every", default=1)
+    customer_reclassify_interval_type = fields.Selection(
+        [("days", "Days"), ("weeks", "Weeks"), ("months", "Months")],
+        string="Interval",
+        default="weeks",
+    )
+    customer_reclassify_batch_size = fields.Integer(
+        string="Customers per batch",
+        config_parameter=BATCH_SIZE_PARAM,
+        default=DEFAULT_BATCH_SIZE,
+    )
+
+    def get_values(self):
+        res = super().get_values()
+        cron = self.env.ref(RECLASSIFY_CRON, raise_if_not_found=False)
+        if cron:
+            cron = cron.sudo()
+            res.update(
+                customer_reclassify_active=cron.active,
+                customer_reclassify_interval_number=cron.interval_number,
+                customer_reclassify_interval_type=cron.interval_type
+                if cron.interval_type in ("days", "weeks", "months")
+                else "weeks",
+            )
+        return res
+
+    def set_values(self):
+        super().set_values()
+        cron = self.env.ref(RECLASSIFY_CRON, raise_if_not_found=False)
+        if cron:
+            cron.sudo().write(
+                {
+                    "active": self.customer_reclassify_active,
+                    "interval_number": max(self.customer_reclassify_interval_number, 1),
+                    "interval_type": self.customer_reclassify_interval_type or "weeks",
+                }
+            )

@@ -1,0 +1,2 @@
+from . import account_invoice_report
+from . import customer_class_revenue_report

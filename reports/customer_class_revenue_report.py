@@ -1,0 +1,59 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+class CustomerClassRevenueReport(models.Model):
+    """Revenue and receivables of posted customer invoices and credit notes,
+    by the customer's current class in each dimension (one row per document
+    and dimension in which the customer is classified)."""
+
+    _name = "customer.class.revenue.report"
+    _description = "Revenue and Receivables by Customer Class"
+    _auto = False
+    _order = "date desc"
+    _rec_name = "move_id"
+
+    move_id = fields.Many2one("account.move", string="Document", readonly=True)
+    move_type = fields.Selection(
+        [("out_invoice", "Invoice"), ("out_refund", "Credit Note")], string="Type", readonly=True
+    )
+    date = fields.Date(string="Invoice Date", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    company_currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
+    invoice_user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    dimension_id = fields.Many2one("customer.class.dimension", string="Dimension", readonly=True)
+    class_id = fields.Many2one("customer.class", string="Class", readonly=True)
+    revenue = fields.Monetary(currency_field="company_currency_id", readonly=True, help="Untaxed amount.")
+    amount_total = fields.Monetary(string="Invoiced", currency_field="company_currency_id", readonly=True)
+    amount_residual = fields.Monetary(string="Open Receivable", currency_field="company_currency_id", readonly=True)
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            SELECT ROW_NUMBER() OVER (ORDER BY move.id, assignment.dimension_id) AS id,
+                   move.id AS move_id,
+                   move.move_type,
+                   move.invoice_date AS date,
+                   move.company_id,
+                   company.currency_id AS company_currency_id,
+                   move.commercial_partner_id AS partner_id,
+                   partner.country_id,
+                   move.invoice_user_id,
+                   assignment.dimension_id,
+                   assignment.class_id,
+                   move.amount_untaxed_signed AS revenue,
+                   move.amount_total_signed AS amount_total,
+                   move.amount_residual_signed AS amount_residual
+              FROM account_move move
+              JOIN res_company company ON company.id = move.company_id
+              JOIN res_partner partner ON partner.id = move.commercial_partner_id
+              JOIN customer_class_assignment assignment
+                ON assignment.partner_id = move.commercial_partner_id
+               AND assignment.company_id = move.company_id
+             WHERE move.state = 'posted'
+               AND move.move_type IN ('out_invoice', 'out_refund')
+            """
+        )

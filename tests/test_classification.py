@@ -1,0 +1,349 @@
+from datetime import date
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import LedgerTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestClassification(LedgerTestCommon):
+    """Rules, wizard, locks, history, stamps on documents and access."""
+
+    as_of = date(2026, 12, 31)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ref = cls.env.ref
+        cls.tier_dim = cls.ref("account_customer_ledger.dimension_value_tier")
+        cls.tier_a = cls.ref("account_customer_ledger.class_value_tier_a")
+        cls.tier_b = cls.ref("account_customer_ledger.class_value_tier_b")
+        cls.tier_c = cls.ref("account_customer_ledger.class_value_tier_c")
+        cls.manager = new_test_user(
+            cls.env,
+            login="ledger_class_manager",
+            groups="base.group_user,account.group_account_manager",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.user = new_test_user(
+            cls.env,
+            login="ledger_class_user",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        Partner = cls.env["res.partner"]
+        cls.big, cls.mid, cls.small, cls.idle = Partner.create(
+            [{"name": name, "is_company": True} for name in ("Big Co", "Mid Co", "Small Co", "Idle Co")]
+        )
+        cls.idle.customer_rank = 1
+        # Window revenue 9,000 / 800 / 200 of 10,000: A (from 0 %), B (from 90 %), C (from 98 %).
+        cls._invoice(cls.big, "2026-03-01", 9000)
+        cls._invoice(cls.mid, "2026-04-01", 1100)
+        cls._invoice(cls.mid, "2026-04-02", 300, move_type="out_refund")
+        cls._invoice(cls.small, "2026-05-01", 200)
+        cls.customers = cls.big | cls.mid | cls.small | cls.idle
+
+    def _wizard(self, user=None, **vals):
+        env = self.env(user=user or self.manager)
+        return (
+            env["customer.classify"]
+            .with_company(self.company)
+            .create(
+                {
+                    "dimension_ids": [Command.set(self.tier_dim.ids)],
+                    "scope": "selection",
+                    "partner_ids": [Command.set(self.customers.ids)],
+                    "date_to": self.as_of,
+                    "company_id": self.company.id,
+                }
+                | vals
+            )
+        )
+
+    def _tier(self, partner, company=None):
+        return partner.with_company(company or self.company).value_tier_id
+
+    def _history(self, partners=None):
+        return self.env["customer.class.history"].search(
+            [("partner_id", "in", (partners or self.customers).ids), ("company_id", "=", self.company.id)]
+        )
+
+    # ------------------------------------------------------------ wizard
+
+    def test_preview_writes_nothing(self):
+        wizard = self._wizard()
+        wizard.action_preview()
+        self.assertEqual(wizard.state, "preview")
+        self.assertFalse(self.env["customer.class.assignment"].search([("partner_id", "in", self.customers.ids)]))
+        self.assertFalse(self._history())
+        self.assertFalse(self._tier(self.big))
+        proposed = {line.partner_id: line.new_class_id for line in wizard.line_ids}
+        self.assertEqual(
+            proposed, {self.big: self.tier_a, self.mid: self.tier_b, self.small: self.tier_c, self.idle: self.tier_c}
+        )
+        reason = wizard.line_ids.filtered(lambda line: line.partner_id == self.idle).reason
+        self.assertIn("fallback", reason)
+        summary = {(s.class_id, s.before, s.after) for s in wizard.summary_ids}
+        self.assertEqual(summary, {(self.tier_a, 0, 1), (self.tier_b, 0, 1), (self.tier_c, 0, 2)})
+
+    def test_apply_logs_changes_and_respects_locks(self):
+        # The manager sets Mid to A by hand: locked, logged, tracked in the chatter.
+        # Drop the set-up's pending tracking, recorded with tracking turned off.
+        self.env.cr.precommit.clear()
+        manager_env = self.env(user=self.manager, context={"allowed_company_ids": self.company.ids})
+        self.mid.with_env(manager_env).value_tier_id = self.tier_a
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # mail tracking is written at commit
+        self.env.invalidate_all()
+        manual = self._history(self.mid)
+        self.assertEqual(len(manual), 1)
+        self.assertEqual(manual.user_id, self.manager)
+        self.assertIn("locked", manual.reason)
+        assignment = self.env["customer.class.assignment"].search(
+            [("partner_id", "=", self.mid.id), ("dimension_id", "=", self.tier_dim.id)]
+        )
+        self.assertTrue(assignment.locked)
+        self.assertTrue(self.mid.message_ids.tracking_value_ids.filtered(lambda t: t.field_id.name == "value_tier_id"))
+
+        wizard = self._wizard()
+        wizard.action_apply()
+        self.assertEqual(wizard.applied_count, 3, "Big, Small and Idle change; Mid is locked")
+        self.assertEqual(self._tier(self.big), self.tier_a)
+        self.assertEqual(self._tier(self.mid), self.tier_a, "a locked class stays")
+        self.assertEqual(self._tier(self.small), self.tier_c)
+        big_log = self._history(self.big)
+        self.assertEqual((big_log.old_class_id, big_log.new_class_id), (self.env["customer.class"], self.tier_a))
+        self.assertEqual(big_log.rule_id, self.ref("account_customer_ledger.rule_value_tier_a"))
+        self.assertEqual(big_log.metrics["revenue"], 9000)
+        self.assertAlmostEqual(big_log.metrics["contribution"], 90)
+        self.assertIn("Customer reclassified", self.big.message_ids[0].body)
+        # Running again changes nothing and logs nothing more.
+        self._wizard().action_apply()
+        self.assertEqual(len(self._history()), 4)
+
+    def test_contacts_show_the_commercial_partners_class(self):
+        contact = self.env["res.partner"].create({"name": "Buyer at Big", "parent_id": self.big.id})
+        self._wizard().action_apply()
+        self.assertEqual(self._tier(contact), self.tier_a)
+        self.assertIn(self.tier_a, contact.with_company(self.company).customer_class_ids)
+        found = (
+            self.env["res.partner"].with_company(self.company).search([("customer_class_ids", "in", self.tier_a.ids)])
+        )
+        self.assertIn(contact, found)
+        self.assertIn(self.big, found)
+        self.assertNotIn(self.small, found)
+
+    def test_partner_form_metrics(self):
+        big = self.big.with_company(self.company)
+        self.assertEqual(big.ledger_invoice_count, 1)
+        self.assertEqual(big.ledger_revenue, 9000)
+        self.assertEqual(self.mid.with_company(self.company).ledger_revenue, 800, "credit notes reduce revenue")
+        self.assertEqual(big.ledger_open_balance, 9000)
+        self.assertEqual(big.ledger_first_invoice_date, date(2026, 3, 1))
+
+    # ------------------------------------------------------------ rules
+
+    def _dimension(self, **vals):
+        dimension = self.env["customer.class.dimension"].create({"name": "Test dimension", "code": "test_dim"} | vals)
+        gold, silver = self.env["customer.class"].create(
+            [
+                {"name": "Gold", "code": "gold", "dimension_id": dimension.id},
+                {"name": "Silver", "code": "silver", "dimension_id": dimension.id},
+            ]
+        )
+        return dimension, gold, silver
+
+    def test_first_matching_rule_wins_with_domain_and_currency(self):
+        dimension, gold, silver = self._dimension()
+        be = self.ref("base.be")
+        self.big.country_id = be
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 2.0)])
+        euro_customer = self.env["res.partner"].create({"name": "Euro Co", "country_id": be.id})
+        # 1,500 EUR at 2 EUR per company unit: 750 in company currency.
+        self._invoice(euro_customer, "2026-06-01", 1500, currency=eur)
+        self.env["customer.class.rule"].create(
+            [
+                {
+                    "name": "Belgian 1000+",
+                    "dimension_id": dimension.id,
+                    "class_id": gold.id,
+                    "sequence": 1,
+                    "partner_domain": "[('country_id.code', '=', 'BE')]",
+                    "condition_ids": [Command.create({"metric": "revenue", "min_value": 1000})],
+                },
+                {
+                    "name": "Any 700+",
+                    "dimension_id": dimension.id,
+                    "class_id": silver.id,
+                    "sequence": 2,
+                    "condition_ids": [Command.create({"metric": "revenue", "min_value": 700})],
+                },
+            ]
+        )
+        partners = self.customers | euro_customer
+        proposals = {
+            p["partner_id"]: p
+            for p in self.env["customer.classifier"]._propose(dimension, partners, self.company, self.as_of)
+        }
+        self.assertEqual(proposals[self.big.id]["new_class_id"], gold.id)
+        self.assertIn("Belgian 1000+", proposals[self.big.id]["reason"])
+        self.assertIn("9,000 ≥ 1,000", proposals[self.big.id]["reason"])
+        self.assertEqual(proposals[euro_customer.id]["new_class_id"], silver.id, "750 converted: not Belgian 1000+")
+        self.assertEqual(proposals[self.mid.id]["new_class_id"], silver.id, "1,100 - 300 = 800")
+        self.assertFalse(proposals[self.small.id]["new_class_id"], "no rule, no fallback: unclassified")
+
+    def test_rules_that_cannot_work_are_refused(self):
+        dimension, gold, _silver = self._dimension()
+        other_class = self.tier_a
+        Rule = self.env["customer.class.rule"]
+        base = {"name": "Broken", "dimension_id": dimension.id, "class_id": gold.id}
+        cases = [
+            (
+                {"condition_ids": [Command.create({"metric": "revenue", "has_min": False, "has_max": False})]},
+                "no bound",
+            ),
+            (
+                {
+                    "condition_ids": [
+                        Command.create({"metric": "revenue", "has_max": True, "min_value": 5, "max_value": 1})
+                    ]
+                },
+                "inverted",
+            ),
+            ({"partner_domain": "[('no_such_field', '=', 1)]"}, "not valid"),
+            ({"partner_domain": "[('country_id', '=',"}, "not valid"),
+            ({"class_id": other_class.id}, "another dimension"),
+        ]
+        for vals, message in cases:
+            with self.subTest(message=message), self.assertRaisesRegex(ValidationError, message):
+                Rule.create(base | vals)
+        with self.assertRaises(ValueError), mute_logger("odoo.models"):
+            Rule.create(base | {"condition_ids": [Command.create({"metric": "no_such_metric", "min_value": 1})]})
+
+    # ------------------------------------------------------------ scheduled job
+
+    def test_cron_batches_resume_after_a_killed_worker(self):
+        Run = self.env["customer.class.run"].sudo()  # as the scheduler runs it
+        Run.search([("state", "=", "running")]).write({"state": "done"})
+        run = Run.create({"company_id": self.company.id, "date_to": self.as_of})
+        total = Run._count_customers(self.company)
+        self.assertGreaterEqual(total, 4)
+        batch = 2
+        progress = self.env["ir.cron.progress"].create(
+            {"cron_id": self.ref("account_customer_ledger.ir_cron_reclassify_customers").id}
+        )
+        Run = Run.with_context(ir_cron_progress_id=progress.id)
+        Run._cron_reclassify(batch_size=batch)
+        self.assertEqual((progress.done, progress.remaining), (batch, total - batch))
+        cursor = run.last_partner_id
+        # A worker killed in the middle of the next batch: its transaction is lost.
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            Run._cron_reclassify(batch_size=batch)
+            self.assertGreater(run.last_partner_id, cursor)
+            raise RuntimeError("worker killed")
+        self.env.invalidate_all()
+        self.assertEqual(run.last_partner_id, cursor, "resumes after the last committed batch")
+        calls = 1
+        while Run._cron_reclassify(batch_size=batch):
+            calls += 1
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.done_count, total)
+        self.assertEqual(run.batch_count, -(-total // batch), "the killed batch is not counted")
+        self.assertGreaterEqual(calls, run.batch_count - 1)
+        assignments = self.env["customer.class.assignment"].search(
+            [("company_id", "=", self.company.id), ("dimension_id", "=", self.tier_dim.id)]
+        )
+        self.assertEqual(len(assignments), total, "every customer classified once")
+        self.assertEqual(self._tier(self.big), self.tier_a)
+        self.assertEqual(self._tier(self.mid), self.tier_b)
+        self.assertEqual(len(self._history().filtered(lambda h: h.dimension_id == self.tier_dim)), 4)
+
+    # ------------------------------------------------------------ documents
+
+    def test_classes_frozen_on_posted_documents(self):
+        self._wizard().action_apply()
+        invoice = self._invoice(self.big, "2026-12-01", 50)
+        refund = self._invoice(self.big, "2026-12-02", 10, move_type="out_refund")
+        for move in invoice | refund:
+            self.assertEqual(move.value_tier_id, self.tier_a)
+            self.assertIn(self.tier_a, move.customer_class_ids)
+            self.assertEqual(set(move.line_ids.mapped("value_tier_id")), {self.tier_a})
+        self.big.with_user(self.manager).with_company(self.company).value_tier_id = self.tier_b
+        later = self._invoice(self.big, "2026-12-03", 70)
+        self.env.invalidate_all()
+        self.assertEqual(invoice.value_tier_id, self.tier_a, "reclassifying never rewrites posted documents")
+        self.assertEqual(later.value_tier_id, self.tier_b)
+        groups = self.env["account.invoice.report"].read_group(
+            [("move_id", "in", (invoice | refund | later).ids)], ["price_subtotal:sum"], ["value_tier_id"]
+        )
+        totals = {g["value_tier_id"][0]: g["price_subtotal"] for g in groups}
+        self.assertEqual(totals, {self.tier_a.id: 40, self.tier_b.id: 70})
+
+    def test_revenue_by_class_report(self):
+        self._wizard().action_apply()
+        Report = self.env["customer.class.revenue.report"]
+        groups = Report.read_group(
+            [("partner_id", "in", self.customers.ids), ("dimension_id", "=", self.tier_dim.id)],
+            ["revenue:sum", "amount_residual:sum"],
+            ["class_id"],
+        )
+        totals = {g["class_id"][0]: (g["revenue"], g["amount_residual"]) for g in groups}
+        self.assertEqual(totals, {self.tier_a.id: (9000, 9000), self.tier_b.id: (800, 800), self.tier_c.id: (200, 200)})
+
+    # ------------------------------------------------------------ companies and access
+
+    def test_two_companies_kept_apart(self):
+        other = self.setup_other_company(name="Classification other company")["company"]
+        whale = self.env["res.partner"].create({"name": "Whale"})
+        self._invoice(whale, "2026-06-01", 100000, company=other)
+        self._invoice(self.big, "2026-06-01", 10, company=other)
+        self._wizard().action_apply()
+        self._wizard(
+            user=self.env.user, company_id=other.id, partner_ids=[Command.set((whale | self.big).ids)]
+        ).with_company(other).action_apply()
+        self.assertEqual(self._tier(self.big), self.tier_a)
+        self.assertEqual(self._tier(self.big, other), self.tier_c)
+        self.assertEqual(self._tier(whale, other), self.tier_a)
+        self.assertFalse(self._tier(whale))
+        self.assertEqual(self.big.with_company(other).customer_class_ids, self.tier_c)
+        # A user of the first company does not see the other company's log.
+        logs = self.env["customer.class.history"].with_user(self.user).search([("partner_id", "=", self.big.id)])
+        self.assertEqual(logs.company_id, self.company)
+
+    def test_access_plain_user(self):
+        self._wizard().action_apply()
+        user_env = self.env(user=self.user)
+        big = self.big.with_env(user_env).with_company(self.company)
+        self.assertEqual(big.value_tier_id, self.tier_a, "a plain user reads classes")
+        self.assertTrue(user_env["customer.class.assignment"].search([("partner_id", "=", self.big.id)]))
+        history = user_env["customer.class.history"].search([("partner_id", "=", self.big.id)])
+        self.assertTrue(history)
+        with self.assertRaises(AccessError):
+            user_env["customer.class.rule"].browse(self.ref("account_customer_ledger.rule_value_tier_a").id).write(
+                {"sequence": 1}
+            )
+        with self.assertRaises(AccessError):
+            user_env["customer.class.rule"].create(
+                {"name": "Mine", "dimension_id": self.tier_dim.id, "class_id": self.tier_a.id}
+            )
+        with self.assertRaises(AccessError):
+            self._wizard(user=self.user)
+        with self.assertRaises(UserError):
+            history.write({"reason": "changed"})
+        with self.assertRaises(UserError):
+            history.unlink()
+        with self.assertRaises(AccessError):
+            big.value_tier_id = self.tier_c
+
+    def test_history_is_immutable_for_managers(self):
+        self._wizard().action_apply()
+        history = self._history(self.big).with_user(self.manager)
+        with self.assertRaisesRegex(UserError, "cannot be changed"):
+            history.write({"reason": "changed"})
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            history.sudo().unlink()

@@ -1,0 +1,157 @@
+"""Benchmark of customer classification on a large ledger.
+
+Run inside an Odoo environment (``ledgerctl.py bench-classify`` does it):
+times the bare SQL aggregation of the classification metrics, the addon's
+metrics engine, the rule proposal and the batched writes for every customer
+of the company, checks that the engine and the bare SQL agree, and rolls
+everything back.
+"""
+
+import time
+
+from dateutil.relativedelta import relativedelta
+
+# The metrics behind classification written as one plain query, without the
+# addon: revenue, invoices, first/last invoice, lifetime revenue, lateness,
+# open balance, R/F/M quintile scores and the Pareto tier.
+BARE_SQL = """
+WITH docs AS (
+    SELECT commercial_partner_id AS partner_id, move_type, invoice_date, amount_untaxed_signed AS amount
+      FROM account_move
+     WHERE company_id = %(company)s AND state = 'posted'
+       AND move_type IN ('out_invoice', 'out_refund') AND invoice_date <= %(date_to)s
+), agg AS (
+    SELECT partner_id,
+           SUM(amount) FILTER (WHERE invoice_date >= %(date_from)s) AS revenue,
+           COUNT(*) FILTER (WHERE move_type = 'out_invoice' AND invoice_date >= %(date_from)s) AS invoices,
+           MIN(invoice_date) FILTER (WHERE move_type = 'out_invoice') AS first_date,
+           MAX(invoice_date) FILTER (WHERE move_type = 'out_invoice') AS last_date,
+           SUM(amount) AS lifetime
+      FROM docs GROUP BY partner_id
+), late AS (
+    SELECT l.partner_id, SUM(p.amount * GREATEST(p.max_date - l.date_maturity, 0)) / NULLIF(SUM(p.amount), 0) AS days
+      FROM account_partial_reconcile p
+      JOIN account_move_line l ON l.id = p.debit_move_id
+      JOIN account_move m ON m.id = l.move_id
+     WHERE l.company_id = %(company)s AND m.move_type = 'out_invoice' AND l.parent_state = 'posted'
+       AND p.max_date BETWEEN %(date_from)s AND %(date_to)s
+     GROUP BY l.partner_id
+), open_items AS (
+    SELECT l.partner_id, SUM(l.amount_residual) AS open_balance
+      FROM account_move_line l JOIN account_account a ON a.id = l.account_id
+     WHERE l.company_id = %(company)s AND l.parent_state = 'posted' AND a.account_type = 'asset_receivable'
+       AND NOT l.reconciled AND l.date <= %(date_to)s
+     GROUP BY l.partner_id
+), base AS (
+    SELECT agg.*, late.days, open_items.open_balance
+      FROM agg FULL JOIN open_items USING (partner_id) LEFT JOIN late USING (partner_id)
+), scored AS (
+    SELECT partner_id, revenue,
+           CEIL(5.0 * COUNT(*) OVER (ORDER BY last_date RANGE UNBOUNDED PRECEDING) / COUNT(*) OVER ()) AS r,
+           CEIL(5.0 * COUNT(*) OVER (ORDER BY invoices RANGE UNBOUNDED PRECEDING) / COUNT(*) OVER ()) AS f,
+           CEIL(5.0 * COUNT(*) OVER (ORDER BY revenue RANGE UNBOUNDED PRECEDING) / COUNT(*) OVER ()) AS m
+      FROM base WHERE invoices > 0
+), pareto AS (
+    SELECT partner_id,
+           COALESCE(SUM(revenue) OVER (ORDER BY revenue DESC, partner_id
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+               / SUM(revenue) OVER () AS before
+      FROM base WHERE revenue > 0
+)
+SELECT base.partner_id, base.revenue, scored.r, scored.f, scored.m,
+       CASE WHEN pareto.before < 0.80 THEN 'A' WHEN pareto.before < 0.95 THEN 'B' ELSE 'C' END AS tier
+  FROM base LEFT JOIN scored USING (partner_id) LEFT JOIN pareto USING (partner_id)
+"""
+
+
+def _best(func, repeat):
+    times = []
+    result = None
+    for _i in range(repeat):
+        started = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def run(env, repeat=3):
+    company = env.company
+    cr = env.cr
+    date_to = (
+        env["account.move"]
+        .search(
+            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted")],
+            order="invoice_date desc",
+            limit=1,
+        )
+        .invoice_date
+    )
+    date_from = date_to - relativedelta(months=12, days=-1)
+    cr.execute(
+        "SELECT id FROM res_partner WHERE id = commercial_partner_id AND customer_rank > 0 AND active ORDER BY id"
+    )
+    partner_ids = [row[0] for row in cr.fetchall()]
+    cr.execute(
+        """SELECT COUNT(*) FROM account_move_line l JOIN account_move m ON m.id = l.move_id
+            WHERE m.company_id = %s AND m.move_type IN ('out_invoice', 'out_refund')""",
+        [company.id],
+    )
+    invoice_lines = cr.fetchone()[0]
+    params = {"company": company.id, "date_from": date_from, "date_to": date_to}
+
+    def bare():
+        cr.execute(BARE_SQL, params)
+        return cr.fetchall()
+
+    t_sql, bare_rows = _best(bare, repeat)
+    Metrics = env["customer.metrics"]
+    t_metrics, metrics = _best(lambda: Metrics._compute_metrics(company, date_from, date_to), repeat)
+
+    # The engine and the bare query must agree before their times compare.
+    bare_by_partner = {row[0]: row for row in bare_rows}
+    mismatches = 0
+    for partner_id, row in metrics.items():
+        bare_row = bare_by_partner.get(partner_id)
+        if bare_row is None:
+            mismatches += row["revenue"] != 0 or row["invoice_count"] != 0
+            continue
+        expected = (
+            round(float(bare_row[1] or 0), 2),
+            bare_row[2] and int(bare_row[2]),
+            bare_row[3] and int(bare_row[3]),
+            bare_row[4] and int(bare_row[4]),
+            bare_row[5] if (bare_row[1] or 0) > 0 else "C",
+        )
+        got = (round(row["revenue"], 2), row["r_score"], row["f_score"], row["m_score"], row["value_tier"])
+        mismatches += expected != got
+
+    dimensions = env["customer.class.dimension"].search([("automatic", "=", True)])
+    partners = env["res.partner"].browse(partner_ids)
+    classifier = env["customer.classifier"]
+    cr.execute("SAVEPOINT bench_classify")
+    started = time.perf_counter()
+    proposals = classifier._propose(dimensions, partners, company, date_to)
+    t_propose = time.perf_counter() - started
+    started = time.perf_counter()
+    changes = classifier._apply(proposals, company)
+    env.flush_all()
+    t_apply = time.perf_counter() - started
+    cr.execute("ROLLBACK TO SAVEPOINT bench_classify")
+    env.invalidate_all()
+
+    total = t_propose + t_apply
+    return {
+        "customers": len(partner_ids),
+        "invoice_lines": invoice_lines,
+        "dimensions": len(dimensions),
+        "bare_sql_s": t_sql,
+        "metrics_s": t_metrics,
+        "propose_s": t_propose,
+        "apply_s": t_apply,
+        "classify_s": total,
+        "changes": len(changes),
+        "metrics_vs_sql": t_metrics / t_sql,
+        "propose_vs_sql": t_propose / t_sql,
+        "classify_vs_sql": total / t_sql,
+        "mismatches": mismatches,
+    }
