@@ -10,7 +10,8 @@ class TestCustomerLedgerTour(HttpCase):
             login="ledger_tour_accountant",
             groups="base.group_user,account.group_account_invoice",
         )
-        self.env["res.partner"].create(
+        customer = self.env["res.partner"].create(
             {"name": "Tour Customer 客户", "customer_rank": 1, "is_company": True, "employee_count": 250}
         )
+        customer.value_tier_id = self.env.ref("account_customer_ledger.class_value_tier_a")
         self.start_tour("/odoo", "account_customer_ledger_open_customer", login="ledger_tour_accountant")

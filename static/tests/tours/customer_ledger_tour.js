@@ -48,5 +48,25 @@ registry.category("web_tour.tours").add("account_customer_ledger_open_customer",
             content: "The form shows the customer's headcount",
             trigger: ".o_form_view .o_field_widget[name='employee_count']:contains('250')",
         },
+        {
+            content: "Open the Classification tab",
+            trigger: ".o_form_view .o_notebook a.nav-link[name='customer_classification']",
+            run: "click",
+        },
+        {
+            content: "The tab shows the customer's value tier",
+            trigger: ".o_form_view .o_field_widget[name='value_tier_id']",
+            run: function () {
+                const input = this.anchor.querySelector("input");
+                const value = (input ? input.value : this.anchor.textContent).trim();
+                if (value !== "A") {
+                    throw new Error(`Unexpected value tier: ${value}`);
+                }
+            },
+        },
+        {
+            content: "and why it was given",
+            trigger: ".o_form_view .o_field_widget[name='customer_class_assignment_ids'] td:contains('locked')",
+        },
     ],
 });
