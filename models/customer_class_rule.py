@@ -68,8 +68,9 @@ class CustomerClassRule(models.Model):
 
     def _compile(self):
         """The rule as plain data for classifying many customers at once:
-        ``(rule id, class id, name, [(metric, low, high, label)], has domain)``
-        where a missing bound is ``None``."""
+        ``(rule id, class id, name, [(metric, low, high, label)], filter
+        text)`` where a missing bound is ``None`` and the filter text is
+        empty without a customer filter."""
         self.ensure_one()
         labels = dict(self.env["customer.class.rule.condition"]._fields["metric"]._description_selection(self.env))
         conditions = [
@@ -82,7 +83,7 @@ class CustomerClassRule(models.Model):
             for c in self.condition_ids
         ]
         has_domain = (self.partner_domain or "[]").strip() not in ("[]", "")
-        return (self.id, self.class_id.id, self.name, conditions, has_domain)
+        return (self.id, self.class_id.id, self.name, conditions, self.env._("customer filter") if has_domain else "")
 
     @staticmethod
     def _compiled_matches(compiled, values):
@@ -96,7 +97,12 @@ class CustomerClassRule(models.Model):
                 return False
         return True
 
-    def _compiled_explain(self, compiled, values):
+    def _explain_template(self):
+        """The translated reason, to be filled with ``rule`` and ``why``."""
+        return self.env._("rule %(rule)s matched: %(why)s")
+
+    @staticmethod
+    def _compiled_explain(compiled, values, template):
         parts = [
             f"{label} = {_format_number(values.get(metric))}"
             + (f" ≥ {low:,g}" if low is not None else "")
@@ -104,8 +110,8 @@ class CustomerClassRule(models.Model):
             for metric, low, high, label in compiled[3]
         ]
         if compiled[4]:
-            parts.append(self.env._("customer filter"))
-        return self.env._("rule %(rule)s matched: %(why)s", rule=compiled[2], why="; ".join(parts) or "-")
+            parts.append(compiled[4])
+        return template % {"rule": compiled[2], "why": "; ".join(parts) or "-"}
 
     def _matches(self, values):
         """Whether ``values`` (metric name -> value) fall in every range."""
@@ -114,7 +120,7 @@ class CustomerClassRule(models.Model):
 
     def _explain(self, values):
         self.ensure_one()
-        return self._compiled_explain(self._compile(), values)
+        return self._compiled_explain(self._compile(), values, self._explain_template())
 
 
 def _format_number(value):

@@ -1,3 +1,4 @@
+import json
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -6,6 +7,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
 
 VALUE_TIER_SCORES = {"A": 3, "B": 2, "C": 1}
 
@@ -56,7 +58,16 @@ class CustomerClassifier(models.AbstractModel):
         a customer filter, and the current assignments.
         """
         date_to = date_to or fields.Date.context_today(self)
-        partners = partners.commercial_partner_id
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        partners = self.env["res.partner"].browse(
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    "SELECT DISTINCT commercial_partner_id FROM res_partner WHERE id = ANY(%s) ORDER BY 1",
+                    partners.ids,
+                )
+            )
+        )
         current = {
             (partner_id, dimension_id): (class_id, locked)
             for partner_id, dimension_id, class_id, locked in self.env.execute_query(
@@ -83,15 +94,19 @@ class CustomerClassifier(models.AbstractModel):
                 domain = rule._get_partner_domain()
                 members = None
                 if domain:
+                    # A large scope is faster filtered in memory than sent
+                    # to PostgreSQL as a list of ids.
+                    scope = [] if len(partners) > 1000 else [("id", "in", partners.ids)]
                     members = set(
                         self.env["res.partner"]
                         .with_company(company)
                         .with_context(active_test=False)
-                        ._search(domain + [("id", "in", partners.ids)])
+                        ._search(domain + scope)
                     )
                 compiled.append((rule._compile(), members))
             fallback_id = dimension.fallback_class_id.id
             fallback_reason = self.env._("no rule matched: fallback class")
+            template = Rule._explain_template()
             for partner_id in partners.ids:
                 row = values[partner_id]
                 old_class_id, locked = current.get((partner_id, dimension.id), (False, False))
@@ -104,7 +119,7 @@ class CustomerClassifier(models.AbstractModel):
                     None,
                 )
                 if match:
-                    new_class_id, rule_id, reason = match[1], match[0], Rule._compiled_explain(match, row)
+                    new_class_id, rule_id, reason = match[1], match[0], Rule._compiled_explain(match, row, template)
                 else:
                     new_class_id, rule_id = fallback_id, False
                     reason = fallback_reason if fallback_id else self.env._("no rule matched")
@@ -132,41 +147,81 @@ class CustomerClassifier(models.AbstractModel):
         ]
         if not changes:
             return []
-        now = fields.Datetime.now()
-        Assignment = self.env["customer.class.assignment"].sudo()
-        keys = {(p["partner_id"], p["dimension_id"]) for p in changes}
-        Assignment.search([("partner_id", "in", list({k[0] for k in keys})), ("company_id", "=", company.id)]).filtered(
-            lambda a: (a.partner_id.id, a.dimension_id.id) in keys
-        ).unlink()
-        common = {"company_id": company.id, "user_id": self.env.uid, "date": now}
-        rows = [
-            common
-            | {
-                "partner_id": change["partner_id"],
-                "dimension_id": change["dimension_id"],
-                "rule_id": change["rule_id"],
-                "reason": change["reason"],
-                "metrics": _jsonable(change["metrics"]),
-            }
-            for change in changes
-        ]
-        Assignment.create(
-            [row | {"class_id": change["new_class_id"]} for row, change in zip(rows, changes, strict=True)]
-        )
-        self.env["customer.class.history"].sudo().create(
-            [
-                row
-                | {
-                    "old_class_id": change["old_class_id"],
-                    "new_class_id": change["new_class_id"],
-                    "revenue": change["metrics"].get("revenue") or 0.0,
-                }
-                for row, change in zip(rows, changes, strict=True)
-            ]
-        )
+        self._write_assignments_and_history(changes, company)
         self._sync_partner_fields(changes, company)
         self._post_change_summaries(changes)
         return changes
+
+    @api.model
+    def _write_assignments_and_history(self, changes, company):
+        """Replace the changed assignments and log the changes with one
+        statement per table (the classifier may change a hundred thousand
+        customers at once; row-by-row ORM creates would dominate)."""
+        Assignment = self.env["customer.class.assignment"]
+        History = self.env["customer.class.history"]
+        Assignment.flush_model()
+        History.flush_model()
+        uid, now = self.env.uid, fields.Datetime.now()
+        columns = {
+            "partner_id": [c["partner_id"] for c in changes],
+            "dimension_id": [c["dimension_id"] for c in changes],
+            "old_class_id": [c["old_class_id"] or None for c in changes],
+            "new_class_id": [c["new_class_id"] for c in changes],
+            "rule_id": [c["rule_id"] or None for c in changes],
+            "reason": [c["reason"] for c in changes],
+        }
+        # A customer's metrics are the same for all its dimensions: sent once.
+        snapshots = {c["partner_id"]: c["metrics"] for c in changes}
+        changed = SQL(
+            """SELECT c.*, m.metrics, COALESCE((m.metrics->>'revenue')::float8, 0) AS revenue
+                 FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::varchar[])
+                      AS c(partner_id, dimension_id, old_class_id, new_class_id, rule_id, reason)
+                 JOIN unnest(%s::int[], %s::jsonb[]) AS m(partner_id, metrics) ON m.partner_id = c.partner_id""",
+            *columns.values(),
+            list(snapshots),
+            [json.dumps(_jsonable(metrics)) for metrics in snapshots.values()],
+        )
+        replaced = [c for c in changes if c["old_class_id"]]
+        if replaced:
+            self.env.execute_query(
+                SQL(
+                    """DELETE FROM customer_class_assignment a
+                        USING unnest(%(partners)s::int[], %(dimensions)s::int[]) AS c(partner_id, dimension_id)
+                        WHERE a.company_id = %(company)s AND a.partner_id = c.partner_id
+                          AND a.dimension_id = c.dimension_id""",
+                    partners=[c["partner_id"] for c in replaced],
+                    dimensions=[c["dimension_id"] for c in replaced],
+                    company=company.id,
+                )
+            )
+        self.env.execute_query(
+            SQL(
+                """WITH changed AS (%(changed)s),
+                   assigned AS (
+                       INSERT INTO customer_class_assignment
+                              (partner_id, company_id, dimension_id, class_id, locked, reason, rule_id, user_id,
+                               date, metrics, create_uid, create_date, write_uid, write_date)
+                       SELECT partner_id, %(company)s, dimension_id, new_class_id, FALSE, reason, rule_id, %(uid)s,
+                              %(now)s, metrics, %(uid)s, %(now)s, %(uid)s, %(now)s
+                         FROM changed
+                   )
+                   INSERT INTO customer_class_history
+                          (partner_id, company_id, dimension_id, old_class_id, new_class_id, date, rule_id, user_id,
+                           reason, metrics, revenue, create_uid, create_date, write_uid, write_date)
+                   SELECT partner_id, %(company)s, dimension_id, old_class_id, new_class_id, %(now)s, rule_id,
+                          %(uid)s, reason, metrics, revenue, %(uid)s, %(now)s, %(uid)s, %(now)s
+                     FROM changed""",
+                changed=changed,
+                company=company.id,
+                uid=uid,
+                now=now,
+            )
+        )
+        Assignment.invalidate_model()
+        History.invalidate_model()
+        self.env["res.partner"].invalidate_model(
+            ["customer_class_assignment_ids", "customer_class_ids", "customer_class_history_count"]
+        )
 
     @api.model
     def _sync_partner_fields(self, changes, company):
@@ -189,9 +244,10 @@ class CustomerClassifier(models.AbstractModel):
 
     @api.model
     def _post_change_summaries(self, changes):
-        """One note per changed customer in its chatter, created in one batch
-        (notes notify nobody, so the mail thread's per-message work is not
-        needed)."""
+        """One note per changed customer in its chatter, inserted in one
+        statement with the values mail.message would compute one message at a
+        time (author, reply-to, record name, message id). Notes notify
+        nobody, so nothing of the mail thread's sending is skipped."""
         by_partner = defaultdict(list)
         for change in changes:
             by_partner[change["partner_id"]].append(change)
@@ -202,33 +258,61 @@ class CustomerClassifier(models.AbstractModel):
         title = self.env._("Customer reclassified:")
         note_subtype = self.env.ref("mail.mt_note")
         author = self.env.user.partner_id
-        self.env["mail.message"].sudo().create(
-            [
-                {
-                    "model": "res.partner",
-                    "res_id": partner_id,
-                    "message_type": "notification",
-                    "subtype_id": note_subtype.id,
-                    "author_id": author.id,
-                    "body": Markup("%s<br/>%s")
-                    % (
-                        title,
-                        Markup("<br/>").join(
-                            self.env._(
-                                "%(dimension)s: %(old)s → %(new)s (%(reason)s)",
-                                dimension=dimension_names[item["dimension_id"]],
-                                old=class_names.get(item["old_class_id"], "-"),
-                                new=class_names[item["new_class_id"]],
-                                reason=item["reason"],
-                            )
-                            for item in items
-                        ),
-                    ),
-                }
-                for partner_id, items in by_partner.items()
-            ]
+        _author, email_from = self.env["mail.thread"]._message_compute_author(author.id, raise_on_email=False)
+        # What mail.message would look up message by message, for all at once.
+        partners = self.env["res.partner"].sudo().browse(list(by_partner))
+        reply_to = partners._notify_get_reply_to(default=email_from)
+        record_names = {partner.id: partner.display_name for partner in partners}
+        bodies = {
+            partner_id: Markup("%s<br/>%s")
+            % (
+                title,
+                Markup("<br/>").join(
+                    self.env._(
+                        "%(dimension)s: %(old)s → %(new)s (%(reason)s)",
+                        dimension=dimension_names[item["dimension_id"]],
+                        old=class_names.get(item["old_class_id"], "-"),
+                        new=class_names[item["new_class_id"]],
+                        reason=item["reason"],
+                    )
+                    for item in items
+                ),
+            )
+            for partner_id, items in by_partner.items()
+        }
+        ids = list(bodies)
+        now = fields.Datetime.now()
+        self.env["mail.message"].flush_model()
+        self.env.execute_query(
+            SQL(
+                """INSERT INTO mail_message
+                          (model, res_id, record_name, message_type, subtype_id, author_id, email_from, reply_to,
+                           message_id, body, is_internal, date, create_uid, create_date, write_uid, write_date)
+                   SELECT 'res.partner', n.res_id, n.record_name, 'notification', %(subtype)s, %(author)s,
+                          %(email_from)s, n.reply_to, n.message_id, n.body, FALSE, %(now)s,
+                          %(uid)s, %(now)s, %(uid)s, %(now)s
+                     FROM unnest(%(res_ids)s::int[], %(names)s::varchar[], %(reply_tos)s::varchar[],
+                                 %(message_ids)s::varchar[], %(bodies)s::text[])
+                          AS n(res_id, record_name, reply_to, message_id, body)""",
+                subtype=note_subtype.id,
+                author=author.id,
+                email_from=email_from,
+                now=now,
+                uid=self.env.uid,
+                res_ids=ids,
+                names=[record_names[i] for i in ids],
+                reply_tos=[reply_to[i] for i in ids],
+                message_ids=[generate_tracking_message_id(f"{i}-res.partner") for i in ids],
+                bodies=[str(bodies[i]) for i in ids],
+            )
         )
+        self.env["mail.message"].invalidate_model()
+        self.env["res.partner"].invalidate_model(["message_ids"])
 
 
 def _jsonable(values):
-    return {key: value.isoformat() if isinstance(value, date) else value for key, value in values.items()}
+    return {
+        key: value.isoformat() if isinstance(value, date) else value
+        for key, value in values.items()
+        if value is not None
+    }

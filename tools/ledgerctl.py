@@ -426,15 +426,15 @@ def cmd_bench_classify(args):
             return status
         results.append(json.loads(out.read_text()))
     header = (
-        f"{'customers':>10} {'inv. lines':>11} {'bare SQL':>9} {'metrics':>9} {'propose':>9} "
-        f"{'apply':>9} {'classify':>9} {'x SQL':>6} {'s/1k cust':>9} {'checks':>7}"
+        f"{'customers':>10} {'inv. lines':>11} {'bare SQL':>9} {'metrics':>8} {'propose':>8} {'x SQL':>6} "
+        f"{'changes':>8} {'apply':>8} {'first run':>9} {'x SQL':>6} {'rerun':>8} {'x SQL':>6} {'checks':>7}"
     )
     print(header)
     for r in results:
         print(
-            f"{r['customers']:>10,} {r['invoice_lines']:>11,} {r['bare_sql_s']:>8.2f}s {r['metrics_s']:>8.2f}s "
-            f"{r['propose_s']:>8.2f}s {r['apply_s']:>8.2f}s {r['classify_s']:>8.2f}s "
-            f"{r['classify_vs_sql']:>5.1f}x {1000 * r['classify_s'] / r['customers']:>9.3f} "
+            f"{r['customers']:>10,} {r['invoice_lines']:>11,} {r['bare_sql_s']:>8.2f}s {r['metrics_s']:>7.2f}s "
+            f"{r['propose_s']:>7.2f}s {r['propose_vs_sql']:>5.1f}x {r['changes']:>8,} {r['apply_s']:>7.2f}s "
+            f"{r['classify_s']:>8.2f}s {r['classify_vs_sql']:>5.1f}x {r['rerun_s']:>7.2f}s {r['rerun_vs_sql']:>5.1f}x "
             f"{'ok' if not r['mismatches'] else str(r['mismatches']) + ' diff':>7}"
         )
     return 1 if any(r["mismatches"] for r in results) else 0
