@@ -1,3 +1,4 @@
 from . import models
 from . import wizards
 from . import reports
+from .hooks import uninstall_hook

@@ -39,7 +39,7 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
-        super().set_values()
+        res = super().set_values()
         cron = self.env.ref(RECLASSIFY_CRON, raise_if_not_found=False)
         if cron:
             cron.sudo().write(
@@ -49,3 +49,4 @@ class ResConfigSettings(models.TransientModel):
                     "interval_type": self.customer_reclassify_interval_type or "weeks",
                 }
             )
+        return res

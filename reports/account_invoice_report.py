@@ -5,10 +5,10 @@ from odoo.tools import SQL
 class AccountInvoiceReport(models.Model):
     _inherit = "account.invoice.report"
 
-    customer_type_id = fields.Many2one("customer.class", string="Customer Type", readonly=True)
-    value_tier_id = fields.Many2one("customer.class", string="Value Tier", readonly=True)
+    customer_type_id = fields.Many2one("customer.class", readonly=True)
+    value_tier_id = fields.Many2one("customer.class", readonly=True)
     rfm_segment_id = fields.Many2one("customer.class", string="Behaviour Segment", readonly=True)
-    size_band_id = fields.Many2one("customer.class", string="Size Band", readonly=True)
+    size_band_id = fields.Many2one("customer.class", readonly=True)
     region_class_id = fields.Many2one("customer.class", string="Region", readonly=True)
 
     _depends = {
