@@ -11,3 +11,8 @@ from . import res_partner
 from . import account_move
 from . import customer_class_run
 from . import res_config_settings
+from . import res_company
+from . import customer_credit
+from . import customer_credit_log
+from . import customer_credit_exception
+from . import res_partner_credit

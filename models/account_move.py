@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools.sql import column_exists, create_column
 
 from .res_partner import CLASS_FIELDS
@@ -51,7 +51,33 @@ class AccountMove(models.Model):
         _create_columns_without_compute(self.env.cr, self._table, CLASS_FIELDS)
         return super()._auto_init()
 
+    customer_credit_banner = fields.Text(
+        string="Credit Banner",
+        compute="_compute_customer_credit_banner",
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    customer_credit_banner_level = fields.Selection(
+        [("info", "Info"), ("danger", "Danger")], compute="_compute_customer_credit_banner"
+    )
+
+    @api.depends("partner_id", "company_id", "state", "move_type", "amount_total_signed")
+    def _compute_customer_credit_banner(self):
+        """Available credit on draft customer invoices, before posting."""
+        engine = self.env["customer.credit.engine"]
+        for move in self:
+            move.customer_credit_banner = False
+            move.customer_credit_banner_level = "info"
+            if (
+                move.state != "draft"
+                or move.move_type != "out_invoice"
+                or not move.commercial_partner_id.id
+                or move.company_id.customer_credit_mode == "off"
+            ):
+                continue
+            move.customer_credit_banner, move.customer_credit_banner_level = engine._banner(move)
+
     def _post(self, soft=True):
+        self.env["customer.credit.engine"]._check_invoices(self)
         posted = super()._post(soft=soft)
         posted.filtered(lambda m: m.move_type in CUSTOMER_DOCUMENT_TYPES)._stamp_customer_classes()
         return posted

@@ -13,6 +13,16 @@ class CustomerClass(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     description = fields.Text(translate=True)
+    use_credit_limit = fields.Boolean(
+        string="Sets Credit Limit",
+        help="Customers of this class whose limit comes from their class get the credit limit below.",
+    )
+    credit_limit = fields.Float(
+        string="Default Credit Limit",
+        digits="Account",
+        help="In the invoicing company's currency. 0 means no credit at all; for no limit, leave "
+        "'Sets Credit Limit' unticked.",
+    )
 
     _sql_constraints = [
         ("code_dimension_unique", "unique(dimension_id, code)", "A class code must be unique in its dimension."),

@@ -24,6 +24,16 @@ class ResConfigSettings(models.TransientModel):
         default=DEFAULT_BATCH_SIZE,
     )
 
+    customer_credit_mode = fields.Selection(related="company_id.customer_credit_mode", readonly=False)
+    customer_credit_overdue_tolerance = fields.Integer(
+        related="company_id.customer_credit_overdue_tolerance", readonly=False
+    )
+    customer_credit_block_overdue = fields.Boolean(related="company_id.customer_credit_block_overdue", readonly=False)
+    customer_credit_overdue_amount = fields.Monetary(
+        related="company_id.customer_credit_overdue_amount", readonly=False
+    )
+    customer_credit_net_unapplied = fields.Boolean(related="company_id.customer_credit_net_unapplied", readonly=False)
+
     def get_values(self):
         res = super().get_values()
         cron = self.env.ref(RECLASSIFY_CRON, raise_if_not_found=False)

@@ -4,3 +4,4 @@ from . import test_ui
 from . import test_translation
 from . import test_customer_metrics
 from . import test_classification
+from . import test_credit_control

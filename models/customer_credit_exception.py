@@ -1,0 +1,186 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+CREDIT_MANAGER_GROUP = "account_customer_ledger.group_customer_credit_manager"
+
+
+class CustomerCreditException(models.Model):
+    """A recorded, expiring permission to invoice a customer beyond its
+    credit rules. Anyone may request one; only a credit manager grants it."""
+
+    _name = "customer.credit.exception"
+    _description = "Customer Credit Exception"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, default=lambda self: self.env._("New"), copy=False
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True, tracking=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="[('is_company', '=', True)]",
+    )
+    reason = fields.Text(required=True, tracking=True)
+    max_amount = fields.Monetary(
+        string="Maximum Amount",
+        tracking=True,
+        help="Total of invoices this exception may let through; empty means any amount until it expires.",
+    )
+    used_amount = fields.Monetary(readonly=True, copy=False)
+    remaining_amount = fields.Monetary(compute="_compute_remaining_amount")
+    date_expiry = fields.Date(string="Valid Until", required=True, tracking=True)
+    state = fields.Selection(
+        [
+            ("requested", "Requested"),
+            ("approved", "Approved"),
+            ("refused", "Refused"),
+            ("used", "Used up"),
+        ],
+        default="requested",
+        required=True,
+        readonly=True,
+        tracking=True,
+        copy=False,
+    )
+    requested_by = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    approved_by = fields.Many2one("res.users", readonly=True, copy=False)
+    approved_on = fields.Datetime(readonly=True, copy=False)
+    log_ids = fields.One2many("customer.credit.log", "exception_id", string="Credit Log")
+
+    _sql_constraints = [
+        (
+            "max_amount_positive",
+            "CHECK(max_amount IS NULL OR max_amount >= 0)",
+            "The maximum amount cannot be negative.",
+        ),
+    ]
+
+    @api.depends("max_amount", "used_amount")
+    def _compute_remaining_amount(self):
+        for exception in self:
+            exception.remaining_amount = exception.max_amount - exception.used_amount if exception.max_amount else 0.0
+
+    @api.constrains("reason")
+    def _check_reason(self):
+        for exception in self:
+            if not (exception.reason or "").strip():
+                raise ValidationError(self.env._("A credit exception needs a reason."))
+
+    @api.model
+    def _is_credit_manager(self):
+        return self.env.su or self.env.user.has_group(CREDIT_MANAGER_GROUP)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        granting = [vals for vals in vals_list if vals.get("state", "requested") != "requested"]
+        if granting and not self._is_credit_manager():
+            raise AccessError(self.env._("Only a credit manager can grant a credit exception; request one instead."))
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("customer.credit.exception") or "/"
+            if vals.get("partner_id"):
+                vals["partner_id"] = self.env["res.partner"].browse(vals["partner_id"]).commercial_partner_id.id
+        exceptions = super().create(vals_list)
+        for exception in exceptions:
+            if exception.state == "approved":
+                exception.sudo().write({"approved_by": self.env.uid, "approved_on": fields.Datetime.now()})
+                exception._log("exception_granted")
+            else:
+                exception._log("exception_requested")
+                exception._ask_credit_managers()
+        return exceptions
+
+    def write(self, vals):
+        protected = {"partner_id", "company_id", "max_amount", "date_expiry", "reason", "state"}
+        if protected & set(vals) and not self._is_credit_manager():
+            if any(exception.state != "requested" or exception.requested_by != self.env.user for exception in self):
+                raise AccessError(self.env._("Only a credit manager can change a credit exception once it is decided."))
+            if vals.get("state", "requested") != "requested":
+                raise AccessError(self.env._("Only a credit manager can grant or refuse a credit exception."))
+        return super().write(vals)
+
+    def _ask_credit_managers(self):
+        group = self.env.ref(CREDIT_MANAGER_GROUP, raise_if_not_found=False)
+        managers = group.sudo().users.filtered(lambda u, c=self.company_id: c in u.company_ids) if group else []
+        for exception in self:
+            for manager in managers:
+                exception.sudo().activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._("Credit exception requested for %s", exception.partner_id.display_name),
+                    note=exception.reason,
+                    user_id=manager.id,
+                )
+
+    def action_approve(self):
+        if not self._is_credit_manager():
+            raise AccessError(self.env._("Only a credit manager can grant a credit exception."))
+        for exception in self:
+            if exception.state != "requested":
+                raise UserError(self.env._("Only a requested exception can be granted."))
+            exception.write({"state": "approved", "approved_by": self.env.uid, "approved_on": fields.Datetime.now()})
+            exception.activity_feedback(["mail.mail_activity_data_todo"])
+            exception._log("exception_granted")
+
+    def action_refuse(self):
+        if not self._is_credit_manager():
+            raise AccessError(self.env._("Only a credit manager can refuse a credit exception."))
+        for exception in self:
+            if exception.state != "requested":
+                raise UserError(self.env._("Only a requested exception can be refused."))
+            exception.write({"state": "refused"})
+            exception.activity_unlink(["mail.mail_activity_data_todo"])
+            exception._log("exception_refused")
+
+    def _log(self, event, moves=None, snapshot=None):
+        for exception in self:
+            partner = exception.partner_id
+            figures = snapshot
+            if figures is None:
+                engine = self.env["customer.credit.engine"]
+                figures = engine._get_exposure(exception.company_id, partner.ids).get(partner.id)
+                figures = dict(figures or engine._empty_exposure())
+                limit = engine._get_limits(exception.company_id, partner)[partner.id][0]
+                figures.update(limit=limit, amount=exception.max_amount)
+            self.env["customer.credit.log"]._record(
+                event, exception.company_id, partner, figures, moves=moves, note=exception.reason, exception=exception
+            )
+
+    @api.model
+    def _find_valid(self, company, partners):
+        """{commercial partner id: the granted, unexpired exception that
+        expires first} for these customers."""
+        today = fields.Date.context_today(self)
+        found = {}
+        for exception in self.search(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "in", partners.ids),
+                ("state", "=", "approved"),
+                ("date_expiry", ">=", today),
+            ],
+            order="date_expiry, id",
+        ):
+            found.setdefault(exception.partner_id.id, exception)
+        return found
+
+    def _covers(self, amount):
+        self.ensure_one()
+        if not self.max_amount:
+            return True
+        return self.currency_id.compare_amounts(self.used_amount + amount, self.max_amount) <= 0
+
+    def _consume(self, amount, moves, snapshot):
+        self.ensure_one()
+        vals = {"used_amount": self.used_amount + amount}
+        if self.max_amount and self.currency_id.compare_amounts(vals["used_amount"], self.max_amount) >= 0:
+            vals["state"] = "used"
+        self.sudo().write(vals)
+        self.sudo()._log("exception_used", moves=moves, snapshot=snapshot)

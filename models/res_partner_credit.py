@@ -1,0 +1,182 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from .customer_credit_exception import CREDIT_MANAGER_GROUP
+
+CREDIT_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+CREDIT_SETTINGS = ("credit_limit", "customer_credit_policy", "customer_credit_hold")
+
+
+def _credit_figure(string):
+    return fields.Monetary(
+        string=string,
+        currency_field="customer_credit_currency_id",
+        compute="_compute_customer_credit",
+        groups=CREDIT_GROUPS,
+    )
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # Odoo's own per-company limit is the customer's fixed limit; changes
+    # to it are tracked like the other credit settings.
+    credit_limit = fields.Float(tracking=True)
+    customer_credit_policy = fields.Selection(
+        [("default", "From class or grade"), ("fixed", "Own limit"), ("none", "No limit")],
+        string="Credit Limit Policy",
+        company_dependent=True,
+        tracking=True,
+        groups=CREDIT_GROUPS,
+        help="Own limit: the amount below, where 0 allows no credit at all. No limit: never blocked by amount. "
+        "From class or grade: the default limit of the customer's credit grade or class, if one sets it.",
+    )
+    customer_credit_hold = fields.Boolean(
+        string="Credit Hold",
+        company_dependent=True,
+        tracking=True,
+        groups=CREDIT_GROUPS,
+        help="No new invoice can be posted for this customer until the hold is lifted.",
+    )
+    customer_credit_currency_id = fields.Many2one("res.currency", compute="_compute_customer_credit_currency")
+    customer_credit_has_limit = fields.Boolean(
+        string="Has Credit Limit", compute="_compute_customer_credit", groups=CREDIT_GROUPS
+    )
+    customer_credit_limit_source = fields.Char(
+        string="Limit From", compute="_compute_customer_credit", groups=CREDIT_GROUPS
+    )
+    customer_credit_limit = _credit_figure("Effective Credit Limit")
+    customer_credit_open = _credit_figure("Open Receivables")
+    customer_credit_overdue = _credit_figure("Overdue")
+    customer_credit_draft = _credit_figure("Draft Invoices")
+    customer_credit_unapplied = _credit_figure("Unapplied Credits")
+    customer_credit_exposure = _credit_figure("Credit Exposure")
+    customer_credit_available = _credit_figure("Available Credit")
+    customer_credit_over_limit = fields.Boolean(
+        string="Over Credit Limit",
+        compute="_compute_customer_credit",
+        search="_search_customer_credit_over_limit",
+        groups=CREDIT_GROUPS,
+    )
+
+    @api.depends_context("company")
+    def _compute_customer_credit_currency(self):
+        for partner in self:
+            partner.customer_credit_currency_id = self.env.company.currency_id
+
+    @api.depends_context("company")
+    def _compute_customer_credit(self):
+        """Figures of the commercial partner in the current company, for all
+        displayed partners with two queries."""
+        company = self.env.company
+        commercial = self.commercial_partner_id.filtered("id")
+        engine = self.env["customer.credit.engine"]
+        exposure = engine._get_exposure(company, commercial.ids) if commercial else {}
+        limits = engine._get_limits(company, commercial)
+        currency = company.currency_id
+        for partner in self:
+            key = partner.commercial_partner_id.id
+            figures = exposure.get(key) or engine._empty_exposure()
+            limit, _hold, source = limits.get(key, (None, False, self.env._("No limit")))
+            partner.customer_credit_open = figures["open_receivable"]
+            partner.customer_credit_overdue = figures["overdue"]
+            partner.customer_credit_draft = figures["draft"]
+            partner.customer_credit_unapplied = figures["unapplied"]
+            partner.customer_credit_exposure = figures["exposure"]
+            partner.customer_credit_has_limit = limit is not None
+            partner.customer_credit_limit_source = source
+            partner.customer_credit_limit = limit or 0.0
+            partner.customer_credit_available = (limit - figures["exposure"]) if limit is not None else 0.0
+            partner.customer_credit_over_limit = (
+                limit is not None and currency.compare_amounts(figures["exposure"], limit) > 0
+            )
+
+    def _search_customer_credit_over_limit(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(self.env._("Unsupported search on Over Credit Limit."))
+        ids = set()
+        for company in self.env.companies:
+            ids.update(self.env["customer.credit.engine"]._over_limit_partner_ids(company))
+        positive = (operator == "=") == value
+        return [("commercial_partner_id", "in" if positive else "not in", list(ids))]
+
+    def write(self, vals):
+        credit = set(CREDIT_SETTINGS) & set(vals)
+        if credit and not self.env.su:
+            if not self.env.user.has_group(CREDIT_MANAGER_GROUP):
+                raise AccessError(self.env._("Only credit managers can change credit limits and credit holds."))
+            if set(vals) <= set(CREDIT_SETTINGS):
+                # Credit managers set limits without the right to edit
+                # contacts; the change is still tracked as theirs.
+                return super(ResPartner, self.sudo()).write(vals)
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Breakdown: the documents behind each figure
+    # ------------------------------------------------------------------
+    def _credit_lines_action(self, name, extra_domain):
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": "account.move.line",
+            "view_mode": "list,form",
+            "views": [(self.env.ref("account.view_move_line_tree").id, "list"), (False, "form")],
+            "domain": [
+                ("partner_id", "child_of", partner.id),
+                ("company_id", "=", self.env.company.id),
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                *extra_domain,
+            ],
+            "context": {"create": False, "search_default_group_by_move": 0},
+        }
+
+    def action_open_credit_open_items(self):
+        return self._credit_lines_action(self.env._("Open Receivables"), [("amount_residual", ">", 0)])
+
+    def action_open_credit_overdue_items(self):
+        company = self.env.company
+        limit = fields.Date.subtract(
+            fields.Date.context_today(self), days=max(company.customer_credit_overdue_tolerance, 0)
+        )
+        return self._credit_lines_action(
+            self.env._("Overdue Items"), [("amount_residual", ">", 0), ("date_maturity", "<", limit)]
+        )
+
+    def action_open_credit_unapplied(self):
+        return self._credit_lines_action(self.env._("Unapplied Credits"), [("amount_residual", "<", 0)])
+
+    def action_open_credit_drafts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("company_id", "=", self.env.company.id),
+            ("state", "=", "draft"),
+            ("move_type", "=", "out_invoice"),
+        ]
+        action["context"] = {"default_move_type": "out_invoice"}
+        return action
+
+    def action_open_credit_log(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_customer_ledger.customer_credit_log_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action
+
+    def action_request_credit_exception(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Credit Exception"),
+            "res_model": "customer.credit.exception",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": self.commercial_partner_id.id,
+                "default_company_id": self.env.company.id,
+            },
+        }

@@ -1,0 +1,411 @@
+import threading
+from datetime import date, timedelta
+
+import psycopg2.errors
+
+from odoo import Command, api, fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
+
+from .common import LedgerTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCreditControl(LedgerTestCommon):
+    """Limits, hold, overdue tolerance, exceptions and the credit log."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Refused postings are logged in their own transaction; in test mode
+        # that transaction is a savepoint of the test's cursor.
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
+        cls.today = fields.Date.context_today(cls.env["res.partner"])
+        companies = [Command.set(cls.company.ids)]
+        cls.credit_manager = new_test_user(
+            cls.env,
+            login="ledger_credit_manager",
+            groups="base.group_user,account.group_account_invoice,"
+            "account_customer_ledger.group_customer_credit_manager",
+            company_id=cls.company.id,
+            company_ids=companies,
+        )
+        cls.user = new_test_user(
+            cls.env,
+            login="ledger_credit_user",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=companies,
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "Credit Co", "is_company": True})
+        cls.contact = cls.env["res.partner"].create({"name": "Credit Contact", "parent_id": cls.customer.id})
+        cls.customer.with_company(cls.company).write({"customer_credit_policy": "fixed", "credit_limit": 1000.0})
+
+    def _draft(self, amount, partner=None, move_type="out_invoice", currency=None, company=None, due=None):
+        company = company or self.company
+        return (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": (partner or self.customer).id,
+                    "invoice_date": self.today,
+                    "invoice_date_due": due or self.today,
+                    "currency_id": (currency or company.currency_id).id,
+                    "invoice_line_ids": [
+                        Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                    ],
+                }
+            )
+        )
+
+    def _post(self, amount, **kwargs):
+        move = self._draft(amount, **kwargs)
+        move.action_post()
+        return move
+
+    def _refused(self, move, discard=True):
+        """Post ``move`` expecting a refusal; return the message. The refused
+        draft is then discarded, as a user would, unless ``discard`` is
+        False (a draft counts in the exposure). (No assertRaises: its
+        savepoint would also roll back the log line the refusal writes in
+        its own transaction.)"""
+        try:
+            move.action_post()
+        except UserError as error:
+            if discard:
+                move.unlink()
+            self.env.invalidate_all()
+            return str(error)
+        self.fail(f"{move.display_name} was posted")
+
+    def _log(self, event, partner=None):
+        return self.env["customer.credit.log"].search(
+            [("event", "=", event), ("partner_id", "=", (partner or self.customer).id)]
+        )
+
+    # ------------------------------------------------------------------
+    def test_limit_boundary_exactly_at_limit_passes_one_cent_over_blocks(self):
+        self._post(600.0)
+        at_limit = self._post(400.0, partner=self.contact)
+        self.assertEqual(at_limit.state, "posted", "exactly at the limit passes (contacts roll up)")
+        over = self._draft(0.01)
+        self.assertEqual(over.customer_credit_banner_level, "danger")
+        message = self._refused(over, discard=False)
+        self.assertEqual(over.state, "draft")
+        self.assertIn("1,000.01", message)
+        self.assertIn("1,000.00", message)
+        self.assertIn("credit exception", message)
+        log = self._log("blocked")
+        self.assertEqual(len(log), 1)
+        self.assertAlmostEqual(log.exposure, 1000.01)
+        self.assertAlmostEqual(log.open_receivable, 1000.0)
+        self.assertAlmostEqual(log.credit_limit, 1000.0)
+        self.assertEqual(log.move_id, over)
+        self.assertAlmostEqual(self.customer.customer_credit_exposure, 1000.01)
+        self.assertTrue(self.customer.customer_credit_over_limit)
+        over_limit = self.env["res.partner"].search([("customer_credit_over_limit", "=", True)])
+        self.assertIn(self.customer, over_limit)
+        self.assertIn(self.contact, over_limit)
+
+    def test_draft_banner_shows_available_credit(self):
+        self._post(250.0)
+        draft = self._draft(100.0)
+        self.assertEqual(draft.customer_credit_banner_level, "info")
+        self.assertIn("750.00", draft.customer_credit_banner)
+        self.assertIn("1,000.00", draft.customer_credit_banner)
+
+    def test_zero_limit_is_not_no_limit(self):
+        self.customer.with_company(self.company).credit_limit = 0.0
+        self._refused(self._draft(1.0))
+        self.customer.with_company(self.company).customer_credit_policy = "none"
+        self.assertEqual(self._post(1_000_000.0).state, "posted")
+        self.assertFalse(self.customer.customer_credit_has_limit)
+
+    def test_default_limit_from_class(self):
+        customer = self.env["res.partner"].create({"name": "Class Co", "is_company": True})
+        key = self.env.ref("account_customer_ledger.class_customer_type_key_account")
+        retail = self.env.ref("account_customer_ledger.class_customer_type_retail")
+        self.assertEqual(self._post(5000.0, partner=customer).state, "posted", "no class limit: no limit")
+        key.write({"use_credit_limit": True, "credit_limit": 8000.0})
+        retail.write({"use_credit_limit": True, "credit_limit": 100.0})
+        customer.sudo().customer_type_id = retail
+        self.assertEqual(customer.customer_credit_limit_source, f"Class {retail.name}")
+        self._refused(self._draft(1.0, partner=customer))
+        customer.sudo().customer_type_id = key
+        self.assertEqual(self._post(3000.0, partner=customer).state, "posted", "8,000: at the key-account limit")
+        self._refused(self._draft(0.01, partner=customer))
+
+    def test_hold_blocks_invoices_never_credit_notes(self):
+        self.env.flush_all()
+        self.cr.precommit.clear()  # pending tracking of the set-up, registered without tracking
+        self.customer.with_company(self.company).with_context(tracking_disable=False, mail_notrack=False).write(
+            {"customer_credit_policy": "none", "customer_credit_hold": True}
+        )
+        self.env.flush_all()
+        self.cr.precommit.run()  # tracking values are written at commit time
+        message = self._refused(self._draft(1.0))
+        self.assertIn("credit hold", message)
+        refund = self._post(50.0, move_type="out_refund")
+        self.assertEqual(refund.state, "posted")
+        tracked = self.env["mail.tracking.value"].search(
+            [
+                ("mail_message_id.model", "=", "res.partner"),
+                ("mail_message_id.res_id", "=", self.customer.id),
+                ("field_id.name", "=", "customer_credit_hold"),
+            ]
+        )
+        self.assertTrue(tracked, "the hold is tracked in the chatter")
+
+    def test_overdue_tolerance(self):
+        self.customer.with_company(self.company).customer_credit_policy = "none"
+        self.company.write(
+            {
+                "customer_credit_block_overdue": True,
+                "customer_credit_overdue_tolerance": 10,
+                "customer_credit_overdue_amount": 100.0,
+            }
+        )
+        self._post(500.0, due=self.today - timedelta(days=10))
+        self.assertEqual(self._post(1.0).state, "posted", "10 days past due is within the tolerance")
+        self._post(100.0, due=self.today - timedelta(days=11))
+        self.assertEqual(self._post(1.0).state, "posted", "overdue exactly at the allowed amount passes")
+        self._post(0.01, due=self.today - timedelta(days=11))
+        message = self._refused(self._draft(1.0))
+        self.assertIn("overdue", message)
+        self.assertAlmostEqual(self.customer.customer_credit_overdue, 100.01)
+
+    def test_foreign_currency_converted_at_invoice_rate(self):
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        self.assertEqual(self._post(2000.0, currency=eur).state, "posted", "2,000 EUR = 1,000 at the limit")
+        self.assertAlmostEqual(self.customer.customer_credit_exposure, 1000.0)
+        self._refused(self._draft(0.02, currency=eur))
+
+    def test_unapplied_credits_netted_when_configured(self):
+        self._post(900.0)
+        self._post(300.0, move_type="out_refund")
+        self.assertAlmostEqual(self.customer.customer_credit_unapplied, 300.0)
+        self._refused(self._draft(200.0))
+        self.company.customer_credit_net_unapplied = True
+        self.assertEqual(self._post(400.0).state, "posted", "900 - 300 + 400 = 1,000")
+
+    def test_warn_mode_posts_and_logs(self):
+        self.company.customer_credit_mode = "warn"
+        self.assertEqual(self._post(1500.0).state, "posted")
+        self.assertEqual(len(self._log("warned")), 1)
+        self.company.customer_credit_mode = "off"
+        self.assertEqual(self._post(1500.0).state, "posted")
+        self.assertEqual(len(self._log("warned")), 1)
+
+    def test_exception_requested_granted_used_and_expiring(self):
+        self._post(1000.0)
+        Exception_ = self.env["customer.credit.exception"]
+        request = Exception_.with_user(self.user).create(
+            {
+                "partner_id": self.contact.id,
+                "reason": "Year-end order, paid on delivery",
+                "max_amount": 500.0,
+                "date_expiry": self.today + timedelta(days=5),
+            }
+        )
+        self.assertEqual(request.partner_id, self.customer)
+        self.assertEqual(request.state, "requested")
+        self.assertIn(self.credit_manager, request.activity_ids.user_id)
+        with self.assertRaises(AccessError):
+            request.with_user(self.user).action_approve()
+        with self.assertRaises(AccessError):
+            Exception_.with_user(self.user).create(
+                {"partner_id": self.customer.id, "reason": "x", "date_expiry": self.today, "state": "approved"}
+            )
+        self._refused(self._draft(300.0))
+        request.with_user(self.credit_manager).action_approve()
+        self.assertEqual(request.state, "approved")
+        self.assertEqual(len(self._log("exception_granted")), 1)
+        first = self._post(300.0)
+        self.assertEqual(first.state, "posted")
+        self.assertAlmostEqual(request.used_amount, 300.0)
+        used = self._log("exception_used")
+        self.assertEqual(used.exception_id, request)
+        self.assertAlmostEqual(used.exposure, 1300.0)
+        self._refused(self._draft(300.0))
+        self.assertEqual(self._post(200.0).state, "posted")
+        self.assertEqual(request.state, "used")
+        expired = Exception_.with_user(self.credit_manager).create(
+            {
+                "partner_id": self.customer.id,
+                "reason": "Expired",
+                "date_expiry": self.today - timedelta(days=1),
+                "state": "approved",
+            }
+        )
+        self.assertEqual(expired.state, "approved")
+        self._refused(self._draft(1.0))
+
+    def test_log_is_immutable_for_everyone(self):
+        self._refused(self._draft(2000.0))
+        log = self._log("blocked")
+        for user in (self.user, self.credit_manager):
+            # AccessError is a UserError: refused by the rights or by the model.
+            with self.assertRaises(UserError):
+                log.with_user(user).write({"exposure": 0.0})
+            with self.assertRaises(UserError):
+                log.with_user(user).unlink()
+        with self.assertRaises(UserError):
+            log.sudo().write({"exposure": 0.0})
+        with self.assertRaises(UserError):
+            log.sudo().unlink()
+
+    def test_only_credit_managers_set_limits_and_holds(self):
+        customer = self.customer.with_company(self.company)
+        with self.assertRaises(AccessError):
+            customer.with_user(self.user).credit_limit = 5000.0
+        with self.assertRaises(AccessError):
+            customer.with_user(self.user).customer_credit_hold = True
+        customer.with_user(self.credit_manager).credit_limit = 5000.0
+        self.assertEqual(customer.credit_limit, 5000.0)
+        self.assertAlmostEqual(customer.with_user(self.user).customer_credit_available, 5000.0)
+
+    def test_two_companies(self):
+        other = self.setup_other_company(name="Credit other company")["company"]
+        self.env.user.company_ids |= other
+        customer = self.customer
+        self.assertFalse(customer.with_company(other).customer_credit_has_limit, "no limit in the other company")
+        self._post(1000.0)
+        self.env.invalidate_all()
+        # The check uses the invoice's company, not the user's active one.
+        other_invoice = self._post(5000.0, company=other)
+        self.assertEqual(other_invoice.state, "posted")
+        customer.with_company(other).write({"customer_credit_policy": "fixed", "credit_limit": 6000.0})
+        self.env.invalidate_all()
+        self.assertAlmostEqual(customer.with_company(other).customer_credit_exposure, 5000.0)
+        self.assertAlmostEqual(customer.with_company(self.company).customer_credit_exposure, 1000.0)
+        blocked = self._draft(1.0, company=self.company)
+        self._refused(blocked.with_company(other))
+        self.assertEqual(self._post(1000.0, company=other).state, "posted")
+        self.assertEqual(self._log("blocked").company_id, self.company)
+        user = new_test_user(
+            self.env,
+            login="ledger_credit_other_user",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        self.assertFalse(self.env["customer.credit.log"].with_user(user).search([]))
+
+    def test_posting_check_costs_constant_queries(self):
+        """The check reads the same number of queries for 1 and 500 open items."""
+        receivable = self.company_data["default_account_receivable"]
+        income = self.company_data["default_account_revenue"]
+
+        def customer_with_items(name, count):
+            partner = self.env["res.partner"].create({"name": name, "is_company": True})
+            partner.with_company(self.company).write({"customer_credit_policy": "fixed", "credit_limit": 1e9})
+            lines = [
+                Command.create({"account_id": receivable.id, "partner_id": partner.id, "debit": 1.0, "name": str(i)})
+                for i in range(count)
+            ]
+            lines.append(Command.create({"account_id": income.id, "credit": float(count), "name": "sales"}))
+            entry = self.env["account.move"].create({"move_type": "entry", "date": self.today, "line_ids": lines})
+            entry.action_post()
+            return partner
+
+        engine = self.env["customer.credit.engine"]
+        drafts = []
+        for name, count in (("One Item Co", 1), ("Many Items Co", 500)):
+            partner = customer_with_items(name, count)
+            self.assertAlmostEqual(partner.customer_credit_open, float(count))
+            drafts.append(self._draft(10.0, partner=partner))
+        # The first round warms the caches that do not depend on the customer
+        # (access rules, company); the second round is measured.
+        for _round in range(2):
+            counts = []
+            for draft in drafts:
+                self.env.flush_all()
+                self.env.invalidate_all()
+                before = self.cr.sql_log_count
+                engine._check_invoices(draft)
+                counts.append(self.cr.sql_log_count - before)
+        self.assertEqual(counts[0], counts[1], f"queries for 1 and 500 open items: {counts}")
+
+
+@tagged("post_install", "-at_install")
+class TestCreditRace(LedgerTestCommon):
+    """Two workers posting for the same customer at the same moment."""
+
+    def test_concurrent_postings_cannot_both_pass_the_limit(self):
+        """Each worker creates and posts a 600 invoice in one transaction
+        (as an import or an API call does) for a customer with a limit of
+        1,000: neither sees the other's draft, so only the lock on the
+        customer keeps them from passing together."""
+        registry = self.registry
+        company_id = self.env.ref("base.main_company").id  # committed, unlike the test's own companies
+        with registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {"allowed_company_ids": [company_id]})
+            self.assertTrue(env.company.chart_template, "the race needs a company with a chart of accounts")
+            partner = env["res.partner"].create({"name": "Race Co", "is_company": True})
+            partner.write({"customer_credit_policy": "fixed", "credit_limit": 1000.0})
+            partner_id = partner.id
+            cr.commit()  # pylint: disable=invalid-commit
+
+        barrier = threading.Barrier(2)
+        outcome = []
+
+        def worker():
+            result = None
+            for attempt in range(3):  # as Odoo retries a serialization failure
+                with registry.cursor() as cr:
+                    env = api.Environment(cr, api.SUPERUSER_ID, {"allowed_company_ids": [company_id]})
+                    env["res.partner"].browse(partner_id).name  # noqa: B018 - the snapshot is taken here
+                    if attempt == 0:
+                        barrier.wait(timeout=30)
+                    move = env["account.move"].create(
+                        {
+                            "move_type": "out_invoice",
+                            "partner_id": partner_id,
+                            "invoice_date": date.today(),
+                            "invoice_line_ids": [
+                                Command.create({"name": "Goods", "quantity": 1, "price_unit": 600.0, "tax_ids": []})
+                            ],
+                        }
+                    )
+                    try:
+                        move.action_post()
+                        cr.commit()  # pylint: disable=invalid-commit
+                        result = "posted"
+                        break
+                    except UserError:
+                        cr.rollback()
+                        result = "refused"
+                        break
+                    except psycopg2.errors.SerializationFailure:
+                        cr.rollback()
+                        result = "serialization failure"
+            outcome.append(result)
+
+        try:
+            threads = [threading.Thread(target=worker) for _i in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+            self.assertEqual(sorted(outcome), ["posted", "refused"])
+            with registry.cursor() as cr:
+                cr.execute(
+                    SQL(
+                        "SELECT count(*) FROM account_move WHERE partner_id = %s AND state = 'posted'",
+                        partner_id,
+                    )
+                )
+                self.assertEqual(cr.fetchone()[0], 1)
+        finally:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, api.SUPERUSER_ID, {"allowed_company_ids": [company_id]})
+                cr.execute(SQL("DELETE FROM customer_credit_log WHERE partner_id = %s", partner_id))
+                records = env["account.move"].search([("partner_id", "=", partner_id)])
+                records.filtered(lambda m: m.state == "posted").button_draft()
+                records.with_context(force_delete=True).unlink()
+                env["res.partner"].browse(partner_id).unlink()
+                cr.commit()  # pylint: disable=invalid-commit
