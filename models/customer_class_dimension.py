@@ -18,6 +18,12 @@ RULE_METRICS = [
     ("customer_age_days", "Days since first invoice"),
     ("employee_count", "Employees"),
     ("annual_revenue", "Annual revenue (partner field)"),
+    ("credit_score", "Credit score (0-100)"),
+    ("late_share", "Invoices paid late (%)"),
+    ("overdue_ratio", "Overdue share of open receivable (%)"),
+    ("dso", "Days sales outstanding"),
+    ("max_days_overdue", "Longest overdue (days)"),
+    ("utilisation", "Credit limit utilisation (%)"),
 ]
 
 

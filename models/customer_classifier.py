@@ -9,6 +9,8 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
+from .customer_metrics import CREDIT_METRICS
+
 VALUE_TIER_SCORES = {"A": 3, "B": 2, "C": 1}
 
 
@@ -23,8 +25,9 @@ class CustomerClassifier(models.AbstractModel):
     _description = "Customer Classifier"
 
     @api.model
-    def _get_rule_values(self, partners, company, date_to, window_months):
-        """{partner id: {metric: value}} for rules of a window."""
+    def _get_rule_values(self, partners, company, date_to, window_months, credit=False):
+        """{partner id: {metric: value}} for rules of a window; with
+        ``credit``, the payment-behaviour metrics and credit score too."""
         date_from = date_to - relativedelta(months=window_months) + timedelta(days=1)
         metrics = self.env["customer.metrics"]._compute_metrics(
             company, date_from, date_to, partner_ids=partners.ids, window_months=window_months
@@ -46,6 +49,12 @@ class CustomerClassifier(models.AbstractModel):
             row["employee_count"] = employee_count or 0
             row["annual_revenue"] = float(annual_revenue or 0.0)
             values[partner_id] = row
+        if credit and values:
+            Metrics = self.env["customer.metrics"]
+            credit_values = Metrics._compute_credit_metrics(company, date_from, date_to, list(values))
+            for partner_id, row in values.items():
+                row.update(credit_values.get(partner_id, {}))
+                row["credit_score"] = Metrics._credit_score(company, row)
         return values
 
     @api.model
@@ -85,9 +94,15 @@ class CustomerClassifier(models.AbstractModel):
         proposals = []
         for dimension in dimensions:
             window = window_months or dimension.window_months or 12
-            if window not in values_by_window:
-                values_by_window[window] = self._get_rule_values(partners, company, date_to, window)
-            values = values_by_window[window]
+            credit = any(
+                metric in CREDIT_METRICS
+                for metric in dimension.rule_ids.filtered("active").condition_ids.mapped("metric")
+            )
+            if (window, credit) not in values_by_window:
+                values_by_window[(window, credit)] = self._get_rule_values(
+                    partners, company, date_to, window, credit=credit
+                )
+            values = values_by_window[(window, credit)]
             rules = dimension.rule_ids.filtered("active").sorted(lambda r: (r.sequence, r.id))
             compiled = []
             for rule in rules:

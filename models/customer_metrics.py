@@ -9,6 +9,19 @@ TIER_A_SHARE = 80
 TIER_B_SHARE = 95
 CLV_PROJECTION_YEARS = 3
 
+# Credit score: each payment-behaviour metric costs up to its weight in
+# points once it reaches its cap; the score is 100 minus the weighted share
+# of points lost. Weights are company settings, caps are these constants.
+CREDIT_SCORE_CAPS = {
+    "avg_days_late": 60.0,
+    "late_share": 100.0,
+    "overdue_ratio": 100.0,
+    "dso": 120.0,
+    "max_days_overdue": 180.0,
+    "utilisation": 150.0,
+}
+CREDIT_METRICS = (*CREDIT_SCORE_CAPS, "credit_score")
+
 
 class CustomerMetrics(models.AbstractModel):
     """Customer metrics for classification, computed for a whole scope of
@@ -146,6 +159,103 @@ class CustomerMetrics(models.AbstractModel):
             row["clv"] = self._project_clv(row["lifetime_revenue"], row["revenue"], window_months)
             metrics[partner_id] = row
         return metrics
+
+    @api.model
+    def _compute_credit_metrics(self, company, date_from, date_to, partner_ids):
+        """Payment behaviour of ``partner_ids`` (commercial partners) in
+        ``company``, with one grouped query plus the credit engine's exposure
+        and limits: ``{partner id: {late_share, overdue_ratio, dso,
+        max_days_overdue, utilisation}}``.
+
+        - late_share: % of the window's invoices paid after their due date,
+          or still open past it;
+        - overdue_ratio: % of the open receivable that is past due on
+          ``date_to``;
+        - dso: open receivable / invoiced in the window x days in the window;
+        - max_days_overdue: age past due of the oldest open item;
+        - utilisation: exposure / credit limit in % (0 without a limit).
+        """
+        ids = list(partner_ids)
+        query = SQL(
+            """
+            WITH invoice_lines AS (
+                SELECT move.commercial_partner_id AS partner_id, line.id, line.date_maturity,
+                       line.amount_residual, line.reconciled, move.invoice_date, move.amount_total_signed,
+                       (SELECT MAX(part.max_date) FROM account_partial_reconcile part
+                         WHERE part.debit_move_id = line.id) AS paid_on
+                  FROM account_move move
+                  JOIN account_move_line line ON line.move_id = move.id
+                  JOIN account_account account ON account.id = line.account_id
+                 WHERE move.company_id = %(company)s
+                   AND move.state = 'posted'
+                   AND move.move_type = 'out_invoice'
+                   AND account.account_type = 'asset_receivable'
+                   AND move.commercial_partner_id = ANY(%(ids)s)
+                   AND move.invoice_date <= %(date_to)s
+            )
+            SELECT partner_id,
+                   COUNT(*) FILTER (WHERE invoice_date >= %(date_from)s) AS invoices,
+                   COUNT(*) FILTER (
+                       WHERE invoice_date >= %(date_from)s
+                         AND ((reconciled AND paid_on > date_maturity)
+                              OR (NOT reconciled AND date_maturity < %(date_to)s))) AS late,
+                   COALESCE(SUM(amount_total_signed) FILTER (WHERE invoice_date >= %(date_from)s), 0) AS invoiced,
+                   COALESCE(SUM(amount_residual) FILTER (WHERE NOT reconciled), 0) AS open_residual,
+                   COALESCE(SUM(amount_residual) FILTER (
+                       WHERE NOT reconciled AND date_maturity < %(date_to)s), 0) AS overdue_residual,
+                   MAX(%(date_to)s - date_maturity) FILTER (
+                       WHERE NOT reconciled AND amount_residual > 0 AND date_maturity < %(date_to)s)
+                       AS max_days_overdue
+              FROM invoice_lines
+             GROUP BY partner_id
+            """,
+            company=company.id,
+            ids=ids,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        days = (date_to - date_from).days + 1
+        engine = self.env["customer.credit.engine"]
+        exposure = engine._get_exposure(company, ids, today=date_to)
+        limits = engine._get_limits(company, self.env["res.partner"].browse(ids))
+        result = {}
+        for row in self._execute_without_jit(query):
+            invoices = row["invoices"] or 0
+            open_residual = float(row["open_residual"])
+            invoiced = float(row["invoiced"])
+            result[row["partner_id"]] = {
+                "late_share": 100.0 * (row["late"] or 0) / invoices if invoices else 0.0,
+                "overdue_ratio": 100.0 * float(row["overdue_residual"]) / open_residual if open_residual > 0 else 0.0,
+                "dso": open_residual / invoiced * days if invoiced > 0 else 0.0,
+                "max_days_overdue": row["max_days_overdue"] or 0,
+            }
+        for partner_id in ids:
+            row = result.setdefault(
+                partner_id, {"late_share": 0.0, "overdue_ratio": 0.0, "dso": 0.0, "max_days_overdue": 0}
+            )
+            limit = limits.get(partner_id, (None,))[0]
+            used = (exposure.get(partner_id) or {}).get("exposure", 0.0)
+            if limit is None:
+                row["utilisation"] = 0.0
+            elif limit > 0:
+                row["utilisation"] = 100.0 * used / limit
+            else:
+                row["utilisation"] = CREDIT_SCORE_CAPS["utilisation"] if used > 0 else 0.0
+        return result
+
+    @api.model
+    def _credit_score(self, company, values):
+        """0-100 from the payment-behaviour metrics in ``values`` and the
+        company's weights (see the README for the formula)."""
+        weights = company._customer_credit_score_weights()
+        total = sum(weights.values())
+        if not total:
+            return 100.0
+        lost = sum(
+            weight * min(max(float(values.get(metric) or 0.0), 0.0) / CREDIT_SCORE_CAPS[metric], 1.0)
+            for metric, weight in weights.items()
+        )
+        return round(100.0 * (1.0 - lost / total), 2)
 
     @api.model
     def _execute_without_jit(self, query):

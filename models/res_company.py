@@ -1,5 +1,14 @@
 from odoo import fields, models
 
+CREDIT_WEIGHT_FIELDS = {
+    "avg_days_late": "customer_credit_weight_days_late",
+    "late_share": "customer_credit_weight_late_share",
+    "overdue_ratio": "customer_credit_weight_overdue",
+    "dso": "customer_credit_weight_dso",
+    "max_days_overdue": "customer_credit_weight_oldest",
+    "utilisation": "customer_credit_weight_utilisation",
+}
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -30,3 +39,13 @@ class ResCompany(models.Model):
         string="Net Unapplied Credits",
         help="Subtract unapplied payments and open credit notes from the exposure.",
     )
+    customer_credit_weight_days_late = fields.Integer(string="Weight: average days late", default=25)
+    customer_credit_weight_late_share = fields.Integer(string="Weight: share paid late", default=15)
+    customer_credit_weight_overdue = fields.Integer(string="Weight: overdue ratio", default=20)
+    customer_credit_weight_dso = fields.Integer(string="Weight: DSO", default=10)
+    customer_credit_weight_oldest = fields.Integer(string="Weight: longest overdue", default=15)
+    customer_credit_weight_utilisation = fields.Integer(string="Weight: limit utilisation", default=15)
+
+    def _customer_credit_score_weights(self):
+        self.ensure_one()
+        return {metric: max(self[fname], 0) for metric, fname in CREDIT_WEIGHT_FIELDS.items()}

@@ -34,6 +34,19 @@ class ResConfigSettings(models.TransientModel):
     )
     customer_credit_net_unapplied = fields.Boolean(related="company_id.customer_credit_net_unapplied", readonly=False)
 
+    customer_credit_weight_days_late = fields.Integer(
+        related="company_id.customer_credit_weight_days_late", readonly=False
+    )
+    customer_credit_weight_late_share = fields.Integer(
+        related="company_id.customer_credit_weight_late_share", readonly=False
+    )
+    customer_credit_weight_overdue = fields.Integer(related="company_id.customer_credit_weight_overdue", readonly=False)
+    customer_credit_weight_dso = fields.Integer(related="company_id.customer_credit_weight_dso", readonly=False)
+    customer_credit_weight_oldest = fields.Integer(related="company_id.customer_credit_weight_oldest", readonly=False)
+    customer_credit_weight_utilisation = fields.Integer(
+        related="company_id.customer_credit_weight_utilisation", readonly=False
+    )
+
     def get_values(self):
         res = super().get_values()
         cron = self.env.ref(RECLASSIFY_CRON, raise_if_not_found=False)

@@ -244,6 +244,42 @@ class TestCreditControl(LedgerTestCommon):
         self.assertEqual(expired.state, "approved")
         self._refused(self._draft(1.0))
 
+    def test_credit_grade_from_payment_behaviour_sets_default_limit(self):
+        grade = self.env.ref("account_customer_ledger.dimension_credit_grade")
+        grade_a = self.env.ref("account_customer_ledger.class_credit_grade_a")
+        grade_d = self.env.ref("account_customer_ledger.class_credit_grade_d")
+        grade_a.write({"use_credit_limit": True, "credit_limit": 50000.0})
+        grade_d.write({"use_credit_limit": True, "credit_limit": 0.0})
+        Partner = self.env["res.partner"]
+        punctual, late = Partner.create(
+            [{"name": "Punctual Co", "is_company": True}, {"name": "Late Co", "is_company": True}]
+        )
+        day = self.today - timedelta(days=200)
+        for _i in range(4):
+            self._invoice(punctual, day, 1000.0, pay_on=day)
+            self._invoice(late, day, 1000.0)  # never paid: 200 days overdue
+            day += timedelta(days=7)
+        values = self.env["customer.classifier"]._get_rule_values(
+            punctual | late, self.company, self.today, 12, credit=True
+        )
+        self.assertEqual(values[punctual.id]["credit_score"], 100.0)
+        self.assertEqual(values[late.id]["late_share"], 100.0)
+        self.assertEqual(values[late.id]["overdue_ratio"], 100.0)
+        self.assertGreaterEqual(values[late.id]["max_days_overdue"], 179)
+        # Days late 0, late share, overdue ratio and longest overdue at their caps,
+        # DSO 4,000 / 4,000 x 365 days over its cap, no limit: 100 - 85 = 15.
+        self.assertEqual(values[late.id]["credit_score"], 100.0 - 15 - 20 - 10 - 15)
+        proposals = self.env["customer.classifier"]._propose(grade, punctual | late, self.company, self.today)
+        self.env["customer.classifier"]._apply(proposals, self.company)
+        self.env.invalidate_all()
+        self.assertIn(grade_a, punctual.customer_class_ids)
+        self.assertIn(grade_d, late.customer_class_ids, "a score of exactly 40 is grade D")
+        self.assertEqual(punctual.customer_credit_limit, 50000.0)
+        self.assertTrue(late.customer_credit_has_limit)
+        self.assertEqual(late.customer_credit_limit, 0.0)
+        self._refused(self._draft(1.0, partner=late))
+        self.assertEqual(self._post(49000.0, partner=punctual).state, "posted")
+
     def test_log_is_immutable_for_everyone(self):
         self._refused(self._draft(2000.0))
         log = self._log("blocked")
