@@ -2,7 +2,7 @@
 PYTHON ?= python3
 CTL = $(PYTHON) tools/ledgerctl.py
 
-.PHONY: demo demo-rebuild test lint ledger bench-classify pg-stop wheel
+.PHONY: demo demo-rebuild test lint ledger bench-classify bench-credit pg-stop wheel
 
 demo:            ## serve Odoo with the addon and its demo ledger on http://localhost:8069
 	$(CTL) demo
@@ -21,6 +21,9 @@ ledger:          ## large ledger for benchmarks: make ledger CUSTOMERS=50000 INV
 
 bench-classify:  ## classification benchmark: make bench-classify SIZES=10000,50000,100000
 	$(CTL) bench-classify --sizes $(or $(SIZES),10000,50000,100000)
+
+bench-credit:    ## credit-control benchmark on the 100,000-customer ledger
+	$(CTL) bench-credit
 
 pg-stop:         ## stop the private PostgreSQL cluster
 	$(CTL) pg --stop

@@ -67,6 +67,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
         self._ensure_demo_languages(plan)
         result = self._execute_plan_orm(plan, company, currencies=currencies, demo=True)
         self._classify_demo(company, result)
+        self._credit_demo(company, result)
         # Only the marker gets an xml id: uninstalling the addon must leave
         # the customers and their accounting documents alone.
         marker = self.env["res.partner.category"].create({"name": "Customer Ledger demo"})
@@ -113,6 +114,63 @@ class CustomerLedgerGenerator(models.AbstractModel):
         # the customers had held today's classes when they were posted.
         self.env["account.move"].concat(*result["documents"].values())._stamp_customer_classes()
         self.env.ref("account_customer_ledger.ir_cron_reclassify_customers").active = True
+
+    @api.model
+    def _credit_demo(self, company, result):
+        """Show credit control at work: default limits by credit grade, one
+        customer with its own limit, one without limit, one on hold, a
+        granted and a requested exception, and the overdue rule on."""
+        limits = {"a": 500000.0, "b": 200000.0, "c": 80000.0, "d": 20000.0, "e": 0.0}
+        for code, limit in limits.items():
+            self.env.ref(f"account_customer_ledger.class_credit_grade_{code}").write(
+                {"use_credit_limit": True, "credit_limit": limit}
+            )
+        company.write(
+            {
+                "customer_credit_block_overdue": True,
+                "customer_credit_overdue_tolerance": 15,
+                "customer_credit_overdue_amount": 50000.0,
+            }
+        )
+        partners = self.env["res.partner"].concat(*result["partners"].values()).with_company(company)
+        grade = {
+            assignment.partner_id: assignment.class_id.code
+            for assignment in self.env["customer.class.assignment"].search(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("company_id", "=", company.id),
+                    ("dimension_id.code", "=", "credit_grade"),
+                ]
+            )
+        }
+        good = partners.filtered(lambda p: grade.get(p) in ("a", "b"))
+        poor = partners.filtered(lambda p: grade.get(p) in ("d", "e"))
+        good[:1].write({"customer_credit_policy": "fixed", "credit_limit": 750000.0})
+        good[1:2].write({"customer_credit_policy": "none"})
+        poor[:1].write({"customer_credit_hold": True})
+        today = fields.Date.context_today(self)
+        Exception_ = self.env["customer.credit.exception"].with_company(company)
+        if poor[1:2]:
+            Exception_.create(
+                {
+                    "partner_id": poor[1].id,
+                    "company_id": company.id,
+                    "reason": self.env._("Season order secured by a bank guarantee"),
+                    "max_amount": 30000.0,
+                    "date_expiry": today + timedelta(days=30),
+                    "state": "approved",
+                }
+            )
+        if poor[2:3]:
+            Exception_.create(
+                {
+                    "partner_id": poor[2].id,
+                    "company_id": company.id,
+                    "reason": self.env._("Customer promised to settle the overdue invoices next week"),
+                    "max_amount": 10000.0,
+                    "date_expiry": today + timedelta(days=14),
+                }
+            )
 
     @api.model
     def _register_demo_xmlids(self, pairs):

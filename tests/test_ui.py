@@ -1,3 +1,4 @@
+from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -15,3 +16,37 @@ class TestCustomerLedgerTour(HttpCase):
         )
         customer.value_tier_id = self.env.ref("account_customer_ledger.class_value_tier_a")
         self.start_tour("/odoo", "account_customer_ledger_open_customer", login="ledger_tour_accountant")
+
+    def test_accountant_sees_credit_and_refused_posting(self):
+        """The Credit tab shows hold and exposure with the documents behind
+        them; a draft invoice of a customer on hold warns, and posting it is
+        refused."""
+        new_test_user(
+            self.env,
+            login="ledger_tour_credit",
+            groups="base.group_user,account.group_account_invoice",
+        )
+        customer = self.env["res.partner"].create({"name": "Credit Tour Co", "customer_rank": 1, "is_company": True})
+
+        def invoice(amount):
+            return self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_date": fields.Date.today(),
+                    "invoice_line_ids": [
+                        Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                    ],
+                }
+            )
+
+        invoice(1500.0).action_post()
+        customer.write({"customer_credit_policy": "fixed", "credit_limit": 5000.0, "customer_credit_hold": True})
+        draft = invoice(100.0)
+        self.start_tour(
+            f"/odoo/res.partner/{customer.id}", "account_customer_ledger_credit", login="ledger_tour_credit"
+        )
+        self.start_tour(
+            f"/odoo/account.move/{draft.id}", "account_customer_ledger_credit_banner", login="ledger_tour_credit"
+        )
+        self.assertEqual(draft.state, "draft")

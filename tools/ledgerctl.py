@@ -440,6 +440,42 @@ def cmd_bench_classify(args):
     return 1 if any(r["mismatches"] for r in results) else 0
 
 
+def cmd_bench_credit(args):
+    """Credit-control benchmark on one large ledger (created on first use)."""
+    odoo_dir = check_odoo()
+    install_requirements()
+    db_options()
+    db = args.db
+    if not db_exists(db):
+        if generate_ledger(odoo_dir, db, args.customers, args.customers * 10, args.seed):
+            return 1
+    else:
+        log(f"reusing {db}; updating the addon")
+        run(odoo_cmd(odoo_dir, "-d", db, "-u", MODULE, "--stop-after-init", "--log-level=warn"))
+    out = BUILD / "bench-credit.json"
+    status = run_in_odoo(
+        odoo_dir,
+        db,
+        "import json, bench_credit\n"
+        f"result = bench_credit.run(env, repeat={args.repeat})\n"
+        f"open({str(out)!r}, 'w').write(json.dumps(result))\n"
+        "cr.rollback()",
+    )
+    if status:
+        return status
+    r = json.loads(out.read_text())
+    print(
+        f"{'customers':>10} {'open items':>11} {'bare SQL':>9} {'over-limit filter':>18} {'x SQL':>6} "
+        f"{'post, no check':>15} {'post, check':>12} {'check adds':>11} {'x post':>7}"
+    )
+    print(
+        f"{r['customers']:>10,} {r['open_items']:>11,} {r['bare_sql_s']:>8.3f}s {r['filter_s']:>17.3f}s "
+        f"{r['filter_vs_sql']:>5.1f}x {r['post_without_s'] * 1000:>13.1f}ms {r['post_with_s'] * 1000:>10.1f}ms "
+        f"{r['check_extra_s'] * 1000:>9.1f}ms {r['post_ratio']:>6.2f}x"
+    )
+    return 0
+
+
 def cmd_wheel(args):
     """Build the wheel from a copy of the tracked files in a folder named
     after the module (whool names the distribution after the folder)."""
@@ -512,6 +548,13 @@ def main(argv=None):
     p.add_argument("--repeat", type=int, default=3, help="runs of each SQL timing (best is kept)")
     p.add_argument("--seed", type=int, default=42)
     p.set_defaults(func=cmd_bench_classify)
+
+    p = sub.add_parser("bench-credit", help="time the credit filter and posting check on a large ledger")
+    p.add_argument("--db", default="ledger_bench_classify_100000", help="ledger database (created if missing)")
+    p.add_argument("--customers", type=int, default=100000, help="customers when the ledger is created")
+    p.add_argument("--repeat", type=int, default=3, help="runs of each SQL timing (best is kept)")
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_bench_credit)
 
     p = sub.add_parser("wheel", help="build odoo-addon-account_customer_ledger into dist/")
     p.set_defaults(func=cmd_wheel)

@@ -1,0 +1,129 @@
+"""Benchmark of credit control on a large ledger.
+
+Run inside an Odoo environment (``ledgerctl.py bench-credit`` does it):
+
+- the *Over Credit Limit* filter (exposure and limits of every customer)
+  against the bare SQL aggregate of the open receivables per customer;
+- posting one customer invoice with the credit check against posting the
+  same invoice with the check switched off (the addon's check replaced by a
+  no-op for the measurement).
+
+Every customer gets a limit first (so the filter has work to do and every
+posting is checked); everything is rolled back at the end.
+"""
+
+import statistics
+import time
+from unittest.mock import patch
+
+from odoo import Command
+
+BARE_SQL = """
+SELECT p.commercial_partner_id, SUM(l.amount_residual)
+  FROM account_move_line l
+  JOIN account_account a ON a.id = l.account_id
+  JOIN res_partner p ON p.id = l.partner_id
+ WHERE l.company_id = %(company)s AND l.parent_state = 'posted'
+   AND a.account_type = 'asset_receivable' AND NOT l.reconciled
+ GROUP BY p.commercial_partner_id
+"""
+
+
+def _best(func, repeat):
+    times = []
+    result = None
+    for _i in range(repeat):
+        started = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def run(env, repeat=3, postings=15):
+    company = env.company
+    cr = env.cr
+    cr.execute(
+        """SELECT COUNT(*), COUNT(DISTINCT l.partner_id)
+             FROM account_move_line l JOIN account_account a ON a.id = l.account_id
+            WHERE l.company_id = %s AND l.parent_state = 'posted'
+              AND a.account_type = 'asset_receivable' AND NOT l.reconciled""",
+        [company.id],
+    )
+    open_items, open_customers = cr.fetchone()
+    cr.execute("SELECT COUNT(*) FROM res_partner WHERE customer_rank > 0 AND id = commercial_partner_id")
+    customers = cr.fetchone()[0]
+    cr.execute("SAVEPOINT bench_credit")
+    # A limit for every customer, in one statement: half of them low enough
+    # to be over it.
+    cr.execute(
+        """UPDATE res_partner
+              SET customer_credit_policy = jsonb_build_object(%(key)s, 'fixed'),
+                  credit_limit = jsonb_build_object(%(key)s, CASE WHEN id %% 2 = 0 THEN 100 ELSE 100000000 END)
+            WHERE customer_rank > 0 AND id = commercial_partner_id""",
+        {"key": str(company.id)},
+    )
+    env.invalidate_all()
+
+    def bare():
+        cr.execute("SET LOCAL jit = off")
+        cr.execute(BARE_SQL, {"company": company.id})
+        rows = cr.fetchall()
+        cr.execute("RESET jit")
+        return rows
+
+    t_sql, bare_rows = _best(bare, repeat)
+    Partner = env["res.partner"]
+    t_filter, over = _best(lambda: Partner.search([("customer_credit_over_limit", "=", True)]), repeat)
+
+    # Posting: the same kind of invoice for customers with many open items.
+    cr.execute(
+        """SELECT l.partner_id FROM account_move_line l JOIN account_account a ON a.id = l.account_id
+            WHERE l.company_id = %s AND l.parent_state = 'posted' AND a.account_type = 'asset_receivable'
+              AND NOT l.reconciled AND l.partner_id %% 2 = 1
+            GROUP BY l.partner_id ORDER BY COUNT(*) DESC LIMIT %s""",
+        [company.id, postings * 2],
+    )
+    partner_ids = [row[0] for row in cr.fetchall()]
+
+    def post_one(partner_id):
+        move = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner_id,
+                "invoice_line_ids": [Command.create({"name": "Goods", "quantity": 1, "price_unit": 10.0})],
+            }
+        )
+        env.flush_all()
+        started = time.perf_counter()
+        move.action_post()
+        env.flush_all()
+        return time.perf_counter() - started
+
+    post_one(partner_ids[0])  # warm the caches
+    Engine = type(env["customer.credit.engine"])
+    with_check, without_check = [], []
+    for index, partner_id in enumerate(partner_ids[1 : postings * 2]):
+        if index % 2:
+            with_check.append(post_one(partner_id))
+        else:
+            with patch.object(Engine, "_check_invoices", lambda self, moves: None):
+                without_check.append(post_one(partner_id))
+    t_with = statistics.median(with_check)
+    t_without = statistics.median(without_check)
+    cr.execute("ROLLBACK TO SAVEPOINT bench_credit")
+    env.invalidate_all()
+    return {
+        "customers": customers,
+        "open_items": open_items,
+        "open_customers": open_customers,
+        "bare_sql_s": t_sql,
+        "bare_rows": len(bare_rows),
+        "filter_s": t_filter,
+        "over_limit": len(over),
+        "filter_vs_sql": t_filter / t_sql,
+        "post_with_s": t_with,
+        "post_without_s": t_without,
+        "check_extra_s": t_with - t_without,
+        "post_ratio": t_with / t_without,
+        "postings": len(with_check) + len(without_check),
+    }
