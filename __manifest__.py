@@ -17,6 +17,8 @@
         "views/res_partner_views.xml",
         "views/customer_class_views.xml",
         "wizards/customer_classify_views.xml",
+        "wizards/customer_aging_report_views.xml",
+        "reports/customer_aging_templates.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/customer_credit_views.xml",

@@ -11,6 +11,7 @@ from . import res_partner
 from . import account_move
 from . import customer_class_run
 from . import res_config_settings
+from . import customer_aging
 from . import res_company
 from . import customer_credit
 from . import customer_credit_log

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .customer_aging import DEFAULT_AGING_BUCKETS, parse_buckets
 
 CREDIT_WEIGHT_FIELDS = {
     "avg_days_late": "customer_credit_weight_days_late",
@@ -49,3 +51,16 @@ class ResCompany(models.Model):
     def _customer_credit_score_weights(self):
         self.ensure_one()
         return {metric: max(self[fname], 0) for metric, fname in CREDIT_WEIGHT_FIELDS.items()}
+
+    customer_aging_buckets = fields.Char(
+        string="Aging Buckets",
+        default=DEFAULT_AGING_BUCKETS,
+        required=True,
+        help="Last day of each aging bucket after Current, separated by commas: 30,60,90,120 gives Current, "
+        "1-30, 31-60, 61-90, 91-120 and over 120 days.",
+    )
+
+    @api.constrains("customer_aging_buckets")
+    def _check_customer_aging_buckets(self):
+        for company in self:
+            parse_buckets(company.customer_aging_buckets, self.env)

@@ -188,6 +188,18 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         return action
 
+    def action_open_customer_aging(self):
+        """The customer's aged receivable today, item by item."""
+        self.ensure_one()
+        wizard = self.env["customer.aging.report"].create(
+            {
+                "company_id": self.env.company.id,
+                "partner_ids": [fields.Command.set(self.commercial_partner_id.ids)],
+                "show_detail": True,
+            }
+        )
+        return wizard.action_show()
+
     def action_request_credit_exception(self):
         self.ensure_one()
         return {

@@ -1,1 +1,2 @@
 from . import customer_classify
+from . import customer_aging_report

@@ -1,0 +1,235 @@
+from itertools import pairwise
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+DEFAULT_AGING_BUCKETS = "30,60,90,120"
+GROUP_BYS = ("customer", "class", "salesperson", "currency")
+
+
+def parse_buckets(text, env):
+    """``"30,60,90"`` -> ``[30, 60, 90]``: the last day of each bucket after
+    *Current*; a last bucket holds everything older."""
+    example = "30,60,90,120"
+    try:
+        bounds = [int(part) for part in (text or "").replace(" ", "").split(",") if part]
+    except ValueError as error:
+        raise ValidationError(
+            env._("Aging buckets are whole numbers of days separated by commas, e.g. %s.", example)
+        ) from error
+    if not bounds:
+        raise ValidationError(env._("Give at least one aging bucket, e.g. %s.", example))
+    if bounds[0] < 1 or any(b <= a for a, b in pairwise(bounds)):
+        raise ValidationError(env._("Aging bucket days must be positive and increasing, e.g. %s.", example))
+    if len(bounds) > 10:
+        raise ValidationError(env._("At most 10 aging buckets."))
+    return bounds
+
+
+def bucket_labels(bounds, env):
+    labels = [env._("Current")]
+    low = 1
+    for high in bounds:
+        labels.append(env._("%(low)s-%(high)s", low=low, high=high))
+        low = high + 1
+    labels.append(env._("Over %s", bounds[-1]))
+    return labels
+
+
+class CustomerAgingEngine(models.AbstractModel):
+    """Open receivables as of any date, aged in buckets.
+
+    An item's open amount on the as-of date is its residual today plus every
+    partial reconciliation dated after the as-of date (the later date of the
+    two reconciled lines), added back: items paid later are open on the
+    as-of date, and documents dated after it are left out. One set-based
+    query serves the aged receivable, the partner's aging and the
+    statement's aging footer.
+    """
+
+    _name = "customer.aging.engine"
+    _description = "Customer Aging Engine"
+
+    @api.model
+    def _items_query(self, company, as_of, partner_ids=None, account_ids=None, account_type="asset_receivable"):
+        """SQL of the open items on ``as_of``: one row per journal item with
+        its open amount in company and in document currency."""
+        filters = [SQL("TRUE")]
+        if partner_ids is not None:
+            filters.append(
+                SQL(
+                    "line.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s))",
+                    list(partner_ids),
+                )
+            )
+        if account_ids:
+            filters.append(SQL("line.account_id = ANY(%s)", list(account_ids)))
+        return SQL(
+            """
+            WITH added_back AS (
+                SELECT line_id, SUM(amount) AS amount, SUM(amount_currency) AS amount_currency
+                  FROM (
+                        SELECT debit_move_id AS line_id, amount, debit_amount_currency AS amount_currency
+                          FROM account_partial_reconcile
+                         WHERE company_id = %(company)s AND max_date > %(as_of)s
+                        UNION ALL
+                        SELECT credit_move_id, -amount, -credit_amount_currency
+                          FROM account_partial_reconcile
+                         WHERE company_id = %(company)s AND max_date > %(as_of)s
+                  ) later
+                 GROUP BY line_id
+            )
+            SELECT line.id AS line_id, line.move_id, line.account_id, line.currency_id,
+                   partner.commercial_partner_id AS partner_id,
+                   line.date, COALESCE(line.date_maturity, line.date) AS date_maturity,
+                   line.amount_residual + COALESCE(added_back.amount, 0) AS residual,
+                   line.amount_residual_currency + COALESCE(added_back.amount_currency, 0) AS residual_currency
+              FROM account_move_line line
+              JOIN account_account account ON account.id = line.account_id
+              LEFT JOIN res_partner partner ON partner.id = line.partner_id
+              LEFT JOIN added_back ON added_back.line_id = line.id
+             WHERE line.company_id = %(company)s
+               AND line.parent_state = 'posted'
+               AND account.account_type = %(account_type)s
+               AND line.date <= %(as_of)s
+               AND (NOT line.reconciled OR added_back.line_id IS NOT NULL)
+               AND line.amount_residual + COALESCE(added_back.amount, 0) != 0
+               AND %(filters)s
+            """,
+            company=company.id,
+            as_of=as_of,
+            account_type=account_type,
+            filters=SQL(" AND ").join(filters),
+        )
+
+    @api.model
+    def _group_key(self, group_by, company, dimension=None):
+        """(SQL expression, SQL joins) giving the group of an item."""
+        if group_by == "customer":
+            return SQL("items.partner_id"), SQL("")
+        if group_by == "salesperson":
+            return SQL("move.invoice_user_id"), SQL("")
+        if group_by == "currency":
+            return SQL("items.currency_id"), SQL("")
+        if group_by == "class":
+            if not dimension:
+                raise ValidationError(self.env._("Choose the classification dimension to group by."))
+            return SQL("assignment.class_id"), SQL(
+                """LEFT JOIN customer_class_assignment assignment
+                          ON assignment.partner_id = items.partner_id
+                         AND assignment.company_id = %s
+                         AND assignment.dimension_id = %s""",
+                company.id,
+                dimension.id,
+            )
+        raise ValidationError(self.env._("Unknown grouping: %s", group_by))
+
+    @api.model
+    def _aged(self, company, as_of, bounds, group_by="customer", dimension=None, basis="due", **filters):
+        """Aged totals per group: ``[{key, buckets: [...], total,
+        total_currency: {currency id: amount}}]`` ordered by total, largest
+        first. Amounts in company currency; ``buckets`` has ``len(bounds) +
+        2`` amounts (Current, each bound, older)."""
+        self._flush()
+        key, joins = self._group_key(group_by, company, dimension)
+        days = self._days_sql(as_of, basis)
+        conditions = [SQL("%s <= 0", days)]
+        low = 1
+        for high in bounds:
+            conditions.append(SQL("%s BETWEEN %s AND %s", days, low, high))
+            low = high + 1
+        conditions.append(SQL("%s > %s", days, bounds[-1]))
+        bucket_sums = [
+            SQL("COALESCE(SUM(items.residual) FILTER (WHERE %s), 0) AS %s", condition, SQL.identifier(f"b{index}"))
+            for index, condition in enumerate(conditions)
+        ]
+        query = SQL(
+            """
+            WITH items AS (%(items)s)
+            SELECT %(key)s AS key, SUM(items.residual) AS total, %(buckets)s
+              FROM items
+              JOIN account_move move ON move.id = items.move_id
+              %(joins)s
+             GROUP BY %(key)s
+             ORDER BY SUM(items.residual) DESC
+            """,
+            items=self._items_query(company, as_of, **filters),
+            key=key,
+            buckets=SQL(", ").join(bucket_sums),
+            joins=joins,
+        )
+        rows = self.env["customer.metrics"]._execute_without_jit(query)
+        per_currency = self._totals_per_currency(company, as_of, key, joins, filters)
+        return [
+            {
+                "key": row["key"],
+                "buckets": [float(row[f"b{index}"]) for index in range(len(conditions))],
+                "total": float(row["total"] or 0.0),
+                "total_currency": per_currency.get(row["key"], {}),
+            }
+            for row in rows
+        ]
+
+    @api.model
+    def _totals_per_currency(self, company, as_of, key, joins, filters):
+        query = SQL(
+            """
+            WITH items AS (%(items)s)
+            SELECT %(key)s AS key, items.currency_id, SUM(items.residual_currency) AS amount
+              FROM items
+              JOIN account_move move ON move.id = items.move_id
+              %(joins)s
+             WHERE items.currency_id != %(company_currency)s
+             GROUP BY %(key)s, items.currency_id
+            """,
+            items=self._items_query(company, as_of, **filters),
+            key=key,
+            joins=joins,
+            company_currency=company.currency_id.id,
+        )
+        totals = {}
+        for row in self.env["customer.metrics"]._execute_without_jit(query):
+            totals.setdefault(row["key"], {})[row["currency_id"]] = float(row["amount"] or 0.0)
+        return totals
+
+    @api.model
+    def _open_items(self, company, as_of, basis="due", **filters):
+        """Open items on ``as_of`` with their age in days, oldest first."""
+        self._flush()
+        query = SQL(
+            """
+            WITH items AS (%(items)s)
+            SELECT items.*, move.name AS move_name, move.move_type, move.ref, move.invoice_user_id,
+                   %(days)s AS days
+              FROM items
+              JOIN account_move move ON move.id = items.move_id
+             ORDER BY items.partner_id, items.date_maturity, items.line_id
+            """,
+            items=self._items_query(company, as_of, **filters),
+            days=self._days_sql(as_of, basis),
+        )
+        rows = self.env["customer.metrics"]._execute_without_jit(query)
+        for row in rows:
+            row["residual"] = float(row["residual"])
+            row["residual_currency"] = float(row["residual_currency"])
+        return rows
+
+    @api.model
+    def _bucket_of(self, days, bounds):
+        if days <= 0:
+            return 0
+        for index, high in enumerate(bounds, start=1):
+            if days <= high:
+                return index
+        return len(bounds) + 1
+
+    @api.model
+    def _days_sql(self, as_of, basis):
+        column = SQL("items.date_maturity") if basis == "due" else SQL("items.date")
+        return SQL("(%s::date - %s)", fields.Date.to_string(as_of), column)
+
+    @api.model
+    def _flush(self):
+        for model in ("account.move", "account.move.line", "account.partial.reconcile", "customer.class.assignment"):
+            self.env[model].flush_model()

@@ -1,0 +1,185 @@
+import io
+from datetime import date, timedelta
+
+import openpyxl
+
+from odoo import Command
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import LedgerTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAging(LedgerTestCommon):
+    """Aged receivable with known answers."""
+
+    as_of = date(2026, 6, 30)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.env["res.partner"].create({"name": "Aging Co", "is_company": True})
+        cls.engine = cls.env["customer.aging.engine"]
+        cls.bounds = [30, 60, 90, 120]
+
+    def _due_invoice(self, amount, days_overdue, partner=None, currency=None):
+        """A tax-free invoice dated five days before its due date, due
+        ``days_overdue`` days before the as-of date."""
+        due = self.as_of - timedelta(days=days_overdue)
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or self.customer).id,
+                "invoice_date": due - timedelta(days=5),
+                "invoice_date_due": due,
+                "currency_id": (currency or self.company.currency_id).id,
+                "invoice_line_ids": [
+                    Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def _aged(self, as_of=None, **kwargs):
+        kwargs.setdefault("partner_ids", self.customer.ids)
+        return self.engine._aged(self.company, as_of or self.as_of, self.bounds, **kwargs)
+
+    def _pay(self, move, payment_date, amount=None):
+        vals = {"payment_date": payment_date}
+        if amount is not None:
+            vals["amount"] = amount
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
+            vals
+        )._create_payments()
+
+    def test_bucket_boundaries(self):
+        for amount, days in ((1, 0), (2, 1), (4, 30), (8, 31), (16, 120), (32, 121)):
+            self._due_invoice(amount, days)
+        (row,) = self._aged()
+        # Current, 1-30, 31-60, 61-90, 91-120, over 120
+        self.assertEqual(row["buckets"], [1.0, 6.0, 8.0, 0.0, 16.0, 32.0])
+        self.assertEqual(row["total"], 63.0)
+        by_invoice_date = self._aged(basis="invoice")[0]["buckets"]
+        self.assertEqual(by_invoice_date, [0.0, 3.0, 12.0, 0.0, 0.0, 48.0], "five days older by invoice date")
+
+    def test_past_dates_with_later_payments(self):
+        invoice = self._invoice(self.customer, date(2026, 1, 10), 1000.0)
+        self._pay(invoice, date(2026, 1, 20), amount=300.0)
+        self._pay(invoice, date(2026, 2, 10))
+        later = self._invoice(self.customer, date(2026, 3, 1), 50.0)
+        self.assertEqual(invoice.payment_state, "paid")
+
+        def total(as_of):
+            rows = self._aged(as_of=as_of)
+            return rows[0]["total"] if rows else 0.0
+
+        self.assertEqual(total(date(2026, 1, 9)), 0.0, "documents dated after the as-of date are left out")
+        self.assertEqual(total(date(2026, 1, 15)), 1000.0, "paid later: open on the date")
+        self.assertEqual(total(date(2026, 1, 25)), 700.0, "a later partial payment is added back")
+        self.assertEqual(total(date(2026, 2, 15)), 0.0)
+        self.assertEqual(total(date(2026, 3, 1)), 50.0)
+        items = self.engine._open_items(self.company, date(2026, 1, 25), partner_ids=self.customer.ids)
+        self.assertEqual([(item["move_id"], item["residual"]) for item in items], [(invoice.id, 700.0)])
+        self.assertEqual(items[0]["days"], 15)
+        self.assertTrue(later)
+
+    def test_credit_notes_and_unapplied_payments(self):
+        self._due_invoice(500.0, 10)
+        self._invoice(self.customer, self.as_of, 120.0, move_type="out_refund")
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 80.0,
+                "date": self.as_of,
+            }
+        )
+        payment.action_post()
+        (row,) = self._aged()
+        # Credit items age by their own date like any other: both are current.
+        self.assertEqual(row["buckets"], [-200.0, 500.0, 0.0, 0.0, 0.0, 0.0])
+        self.assertEqual(row["total"], 300.0)
+
+    def test_foreign_currency_beside_company_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        self._due_invoice(400.0, 45, currency=eur)
+        (row,) = self._aged()
+        self.assertEqual(row["buckets"][2], 200.0)
+        self.assertEqual(row["total_currency"], {eur.id: 400.0})
+        (by_currency,) = self._aged(group_by="currency")
+        self.assertEqual(by_currency["key"], eur.id)
+
+    def test_companies_kept_apart(self):
+        other = self.setup_other_company(name="Aging other company")["company"]
+        self.env.user.company_ids |= other
+        self._due_invoice(100.0, 5)
+        self._invoice(self.customer, self.as_of - timedelta(days=2), 700.0, company=other)
+        self.assertEqual(self._aged()[0]["total"], 100.0)
+        rows = self.engine._aged(other, self.as_of, self.bounds, partner_ids=self.customer.ids)
+        self.assertEqual(rows[0]["total"], 700.0)
+
+    def test_group_by_class_and_salesperson(self):
+        tier_a = self.env.ref("account_customer_ledger.class_value_tier_a")
+        other = self.env["res.partner"].create({"name": "Other Aging Co", "is_company": True})
+        self.customer.with_company(self.company).sudo().value_tier_id = tier_a
+        self._due_invoice(100.0, 5)
+        self._due_invoice(40.0, 5, partner=other)
+        rows = self.engine._aged(
+            self.company,
+            self.as_of,
+            self.bounds,
+            group_by="class",
+            dimension=tier_a.dimension_id,
+            partner_ids=(self.customer | other).ids,
+        )
+        self.assertEqual({row["key"]: row["total"] for row in rows}, {tier_a.id: 100.0, None: 40.0})
+        rows = self.engine._aged(
+            self.company, self.as_of, self.bounds, group_by="salesperson", partner_ids=(self.customer | other).ids
+        )
+        self.assertEqual({row["key"]: row["total"] for row in rows}, {self.env.user.id: 140.0})
+
+    def test_wizard_screen_pdf_and_xlsx_agree(self):
+        self._due_invoice(100.0, 0)
+        self._due_invoice(250.5, 45)
+        wizard = self.env["customer.aging.report"].create(
+            {
+                "as_of": self.as_of,
+                "partner_ids": [Command.set(self.customer.ids)],
+                "show_detail": True,
+                "buckets": "30,60",
+            }
+        )
+        data = wizard._get_report_data()
+        self.assertEqual(data["columns"], ["Current", "1-30", "31-60", "Over 60"])
+        self.assertEqual(data["totals"], [100.0, 0.0, 250.5, 0.0])
+        self.assertEqual(len(data["groups"][0]["items"]), 2)
+        wizard.action_show()
+        self.assertIn("Aging Co", wizard.preview)
+        self.assertIn("250.50", wizard.preview)
+        pdf, kind = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("account_customer_ledger.action_report_customer_aging", wizard.ids)
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        sheet = openpyxl.load_workbook(io.BytesIO(wizard._render_xlsx(data))).active
+        rows = list(sheet.iter_rows(values_only=True))
+        header = rows.index(next(r for r in rows if r[1] == "Current"))
+        customer_row = rows[header + 1]
+        self.assertEqual(customer_row[0], "Aging Co")
+        self.assertEqual(list(customer_row[1:6]), [100.0, 0.0, 250.5, 0.0, 350.5])
+        total_row = next(r for r in rows if r[0] == "Total")
+        self.assertEqual(list(total_row[1:6]), [*data["totals"], data["total"]])
+        action = wizard.action_export_xlsx()
+        self.assertIn("/web/content/", action["url"])
+
+    def test_bad_buckets_refused(self):
+        wizard = self.env["customer.aging.report"].create({"as_of": self.as_of, "buckets": "60,30"})
+        with self.assertRaises(ValidationError):
+            wizard._get_report_data()
+        with self.assertRaises(ValidationError):
+            self.company.customer_aging_buckets = "abc"

@@ -1,0 +1,280 @@
+import base64
+import os
+import tempfile
+
+import xlsxwriter
+
+from odoo import api, fields, models
+from odoo.tools import format_date, formatLang
+
+from ..models.customer_aging import bucket_labels, parse_buckets
+
+
+class CustomerAgingReport(models.TransientModel):
+    """Aged receivable as of any date: on screen, PDF and XLSX."""
+
+    _name = "customer.aging.report"
+    _description = "Aged Receivable"
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    as_of = fields.Date(string="As of", required=True, default=fields.Date.context_today)
+    basis = fields.Selection(
+        [("due", "Due date"), ("invoice", "Invoice date")],
+        string="Aging Basis",
+        required=True,
+        default="due",
+    )
+    buckets = fields.Char(
+        string="Buckets",
+        required=True,
+        default=lambda self: self.env.company.customer_aging_buckets,
+        help="Last day of each bucket after Current, separated by commas (the company's buckets by default).",
+    )
+    group_by = fields.Selection(
+        [
+            ("customer", "Customer"),
+            ("class", "Customer class"),
+            ("salesperson", "Salesperson"),
+            ("currency", "Currency"),
+        ],
+        required=True,
+        default="customer",
+    )
+    dimension_id = fields.Many2one("customer.class.dimension", string="Dimension")
+    partner_ids = fields.Many2many("res.partner", string="Customers")
+    class_ids = fields.Many2many("customer.class", string="Classes")
+    account_ids = fields.Many2many(
+        "account.account",
+        string="Receivable Accounts",
+        domain="[('account_type', '=', 'asset_receivable'), ('company_ids', 'in', company_id)]",
+    )
+    show_detail = fields.Boolean(string="Item Detail", help="List each open item under its group.")
+    preview = fields.Html(sanitize=False, readonly=True)
+
+    @api.onchange("company_id")
+    def _onchange_company_id(self):
+        self.buckets = self.company_id.customer_aging_buckets
+
+    # ------------------------------------------------------------------
+    # Data
+    # ------------------------------------------------------------------
+    def _filters(self):
+        self.ensure_one()
+        partner_ids = None
+        if self.partner_ids:
+            partner_ids = set(self.partner_ids.commercial_partner_id.ids)
+        if self.class_ids:
+            members = set(
+                self.env["customer.class.assignment"]
+                .sudo()
+                .search([("class_id", "in", self.class_ids.ids), ("company_id", "=", self.company_id.id)])
+                .partner_id.ids
+            )
+            partner_ids = members if partner_ids is None else partner_ids & members
+        return {
+            "partner_ids": sorted(partner_ids) if partner_ids is not None else None,
+            "account_ids": self.account_ids.ids or None,
+        }
+
+    def _group_labels(self, keys):
+        names = {}
+        if self.group_by == "customer":
+            records = self.env["res.partner"].browse([k for k in keys if k])
+        elif self.group_by == "class":
+            records = self.env["customer.class"].browse([k for k in keys if k])
+        elif self.group_by == "salesperson":
+            records = self.env["res.users"].browse([k for k in keys if k])
+        else:
+            records = self.env["res.currency"].browse([k for k in keys if k])
+        for record in records.sudo():
+            names[record.id] = record.display_name
+        empty = {
+            "customer": self.env._("No customer"),
+            "class": self.env._("Unclassified"),
+            "salesperson": self.env._("No salesperson"),
+            "currency": self.company_id.currency_id.name,
+        }[self.group_by]
+        return {key: names.get(key, empty) for key in keys}
+
+    def _get_report_data(self):
+        """Everything the screen, the PDF and the XLSX show."""
+        self.ensure_one()
+        bounds = parse_buckets(self.buckets, self.env)
+        engine = self.env["customer.aging.engine"].with_company(self.company_id)
+        filters = self._filters()
+        groups = engine._aged(
+            self.company_id,
+            self.as_of,
+            bounds,
+            group_by=self.group_by,
+            dimension=self.dimension_id,
+            basis=self.basis,
+            **filters,
+        )
+        labels = self._group_labels([group["key"] for group in groups])
+        currencies = (
+            self.env["res.currency"].browse({cid for group in groups for cid in group["total_currency"]}).sorted("name")
+        )
+        width = len(bounds) + 2
+        totals = [sum(group["buckets"][index] for group in groups) for index in range(width)]
+        grand_total = sum(totals)
+        items_by_group = {}
+        if self.show_detail:
+            item_key = self._item_key_function()
+            for item in engine._open_items(self.company_id, self.as_of, basis=self.basis, **filters):
+                item["bucket"] = engine._bucket_of(item["days"], bounds)
+                items_by_group.setdefault(item_key(item), []).append(item)
+        return {
+            "company": self.company_id,
+            "currency": self.company_id.currency_id,
+            "as_of": self.as_of,
+            "as_of_text": format_date(self.env, self.as_of),
+            "basis": dict(self._fields["basis"]._description_selection(self.env))[self.basis],
+            "group_by": dict(self._fields["group_by"]._description_selection(self.env))[self.group_by],
+            "columns": bucket_labels(bounds, self.env),
+            "groups": [
+                dict(
+                    group,
+                    label=labels[group["key"]],
+                    items=items_by_group.get(group["key"], []),
+                    currency_totals=[
+                        (currency, group["total_currency"].get(currency.id, 0.0))
+                        for currency in currencies
+                        if group["total_currency"].get(currency.id)
+                    ],
+                )
+                for group in groups
+            ],
+            "totals": totals,
+            "total": grand_total,
+            "percents": [100.0 * amount / grand_total if grand_total else 0.0 for amount in totals],
+            "currencies": currencies,
+            "fmt": lambda value, currency=None: formatLang(
+                self.env, value, digits=(currency or self.company_id.currency_id).decimal_places
+            ),
+        }
+
+    def _item_key_function(self):
+        if self.group_by == "customer":
+            return lambda item: item["partner_id"]
+        if self.group_by == "salesperson":
+            return lambda item: item["invoice_user_id"]
+        if self.group_by == "currency":
+            return lambda item: item["currency_id"]
+        classes = {
+            assignment.partner_id.id: assignment.class_id.id
+            for assignment in self.env["customer.class.assignment"]
+            .sudo()
+            .search([("company_id", "=", self.company_id.id), ("dimension_id", "=", self.dimension_id.id)])
+        }
+        return lambda item: classes.get(item["partner_id"])
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new" if not self.env.context.get("aging_full_screen") else "current",
+            "name": self.env._("Aged Receivable"),
+        }
+
+    def action_show(self):
+        self.ensure_one()
+        self.preview = self.env["ir.qweb"]._render(
+            "account_customer_ledger.customer_aging_table", {"data": self._get_report_data(), "o": self}
+        )
+        return self._reopen()
+
+    def action_print_pdf(self):
+        self.ensure_one()
+        return self.env.ref("account_customer_ledger.action_report_customer_aging").report_action(self)
+
+    def action_export_xlsx(self):
+        self.ensure_one()
+        content = self._render_xlsx(self._get_report_data())
+        filename = self.env._("Aged Receivable %s.xlsx", fields.Date.to_string(self.as_of))
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": filename,
+                "datas": base64.b64encode(content),
+                "res_model": self._name,
+                "res_id": self.id,
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        )
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
+
+    def _render_xlsx(self, data):
+        """The report as XLSX bytes, written row by row in xlsxwriter's
+        constant-memory mode (rows go to a temporary file as they come)."""
+        handle, path = tempfile.mkstemp(suffix=".xlsx")
+        os.close(handle)
+        try:
+            workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
+            sheet = workbook.add_worksheet(self.env._("Aged Receivable")[:31])
+            bold = workbook.add_format({"bold": True})
+            money = workbook.add_format({"num_format": "#,##0.00"})
+            money_bold = workbook.add_format({"num_format": "#,##0.00", "bold": True})
+            percent = workbook.add_format({"num_format": "0.0\\%"})
+            sheet.set_column(0, 0, 36)
+            sheet.set_column(1, len(data["columns"]) + 1 + len(data["currencies"]), 14)
+            row = 0
+            sheet.write(row, 0, self.env._("Aged Receivable"), bold)
+            sheet.write(row, 1, data["company"].name)
+            row += 1
+            sheet.write(row, 0, self.env._("As of"))
+            sheet.write(row, 1, data["as_of_text"])
+            sheet.write(row, 2, data["basis"])
+            row += 2
+            header = [data["group_by"], *data["columns"], self.env._("Total")]
+            header += [currency.name for currency in data["currencies"]]
+            for col, title in enumerate(header):
+                sheet.write(row, col, title, bold)
+            row += 1
+            for group in data["groups"]:
+                sheet.write(row, 0, group["label"], bold)
+                for col, amount in enumerate(group["buckets"], start=1):
+                    sheet.write_number(row, col, amount, money)
+                sheet.write_number(row, len(group["buckets"]) + 1, group["total"], money_bold)
+                by_currency = {c.id: a for c, a in group["currency_totals"]}
+                for offset, currency in enumerate(data["currencies"]):
+                    if currency.id in by_currency:
+                        sheet.write_number(row, len(group["buckets"]) + 2 + offset, by_currency[currency.id], money)
+                row += 1
+                for item in group["items"]:
+                    sheet.write(row, 0, f"  {item['move_name'] or ''} ({item['date_maturity']})")
+                    sheet.write_number(row, 1 + item["bucket"], item["residual"], money)
+                    row += 1
+            sheet.write(row, 0, self.env._("Total"), bold)
+            for col, amount in enumerate(data["totals"], start=1):
+                sheet.write_number(row, col, amount, money_bold)
+            sheet.write_number(row, len(data["totals"]) + 1, data["total"], money_bold)
+            row += 1
+            sheet.write(row, 0, "%")
+            for col, share in enumerate(data["percents"], start=1):
+                sheet.write_number(row, col, share, percent)
+            workbook.close()
+            with open(path, "rb") as handle_in:
+                return handle_in.read()
+        finally:
+            os.unlink(path)
+
+
+class CustomerAgingReportPdf(models.AbstractModel):
+    _name = "report.account_customer_ledger.report_customer_aging"
+    _description = "Aged Receivable PDF"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        wizards = self.env["customer.aging.report"].browse(docids)
+        return {
+            "doc_ids": docids,
+            "doc_model": "customer.aging.report",
+            "docs": wizards,
+            "report_data": {wizard.id: wizard._get_report_data() for wizard in wizards},
+        }
