@@ -26,7 +26,6 @@ class CustomerAgingReport(models.TransientModel):
         default="due",
     )
     buckets = fields.Char(
-        string="Buckets",
         required=True,
         default=lambda self: self.env.company.customer_aging_buckets,
         help="Last day of each bucket after Current, separated by commas (the company's buckets by default).",
@@ -41,7 +40,7 @@ class CustomerAgingReport(models.TransientModel):
         required=True,
         default="customer",
     )
-    dimension_id = fields.Many2one("customer.class.dimension", string="Dimension")
+    dimension_id = fields.Many2one("customer.class.dimension")
     partner_ids = fields.Many2many("res.partner", string="Customers")
     class_ids = fields.Many2many("customer.class", string="Classes")
     account_ids = fields.Many2many(
