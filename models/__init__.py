@@ -17,3 +17,6 @@ from . import customer_credit
 from . import customer_credit_log
 from . import customer_credit_exception
 from . import res_partner_credit
+from . import customer_statement_engine
+from . import customer_statement
+from . import res_partner_statement

@@ -52,7 +52,9 @@ class CustomerAgingEngine(models.AbstractModel):
     _description = "Customer Aging Engine"
 
     @api.model
-    def _items_query(self, company, as_of, partner_ids=None, account_ids=None, account_type="asset_receivable"):
+    def _items_query(
+        self, company, as_of, partner_ids=None, account_ids=None, account_type="asset_receivable", currency_id=None
+    ):
         """SQL of the open items on ``as_of``: one row per journal item with
         its open amount in company and in document currency."""
         filters = [SQL("TRUE")]
@@ -65,6 +67,8 @@ class CustomerAgingEngine(models.AbstractModel):
             )
         if account_ids:
             filters.append(SQL("line.account_id = ANY(%s)", list(account_ids)))
+        if currency_id:
+            filters.append(SQL("line.currency_id = %s", currency_id))
         return SQL(
             """
             WITH added_back AS (
@@ -140,21 +144,25 @@ class CustomerAgingEngine(models.AbstractModel):
             conditions.append(SQL("%s BETWEEN %s AND %s", days, low, high))
             low = high + 1
         conditions.append(SQL("%s > %s", days, bounds[-1]))
+        # Amounts in company currency, or in the one currency the items are
+        # restricted to.
+        value = SQL("items.residual_currency") if filters.get("currency_id") else SQL("items.residual")
         bucket_sums = [
-            SQL("COALESCE(SUM(items.residual) FILTER (WHERE %s), 0) AS %s", condition, SQL.identifier(f"b{index}"))
+            SQL("COALESCE(SUM(%s) FILTER (WHERE %s), 0) AS %s", value, condition, SQL.identifier(f"b{index}"))
             for index, condition in enumerate(conditions)
         ]
         query = SQL(
             """
             WITH items AS (%(items)s)
-            SELECT %(key)s AS key, SUM(items.residual) AS total, %(buckets)s
+            SELECT %(key)s AS key, SUM(%(value)s) AS total, %(buckets)s
               FROM items
               JOIN account_move move ON move.id = items.move_id
               %(joins)s
              GROUP BY %(key)s
-             ORDER BY SUM(items.residual) DESC
+             ORDER BY SUM(%(value)s) DESC
             """,
             items=self._items_query(company, as_of, **filters),
+            value=value,
             key=key,
             buckets=SQL(", ").join(bucket_sums),
             joins=joins,

@@ -64,3 +64,13 @@ class ResCompany(models.Model):
     def _check_customer_aging_buckets(self):
         for company in self:
             parse_buckets(company.customer_aging_buckets, self.env)
+
+    customer_statement_reminder_days = fields.Integer(
+        string="Confirmation Reminder (days)",
+        default=7,
+        help="Remind customers who have not answered a balance confirmation after this many days (0: never).",
+    )
+    customer_statement_request_confirmation = fields.Boolean(
+        string="Monthly Statements Ask for Confirmation",
+        help="The monthly statements of opted-in customers ask them to confirm their balance.",
+    )

@@ -47,6 +47,14 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.customer_credit_weight_utilisation", readonly=False
     )
 
+    customer_aging_buckets = fields.Char(related="company_id.customer_aging_buckets", readonly=False)
+    customer_statement_reminder_days = fields.Integer(
+        related="company_id.customer_statement_reminder_days", readonly=False
+    )
+    customer_statement_request_confirmation = fields.Boolean(
+        related="company_id.customer_statement_request_confirmation", readonly=False
+    )
+
     def get_values(self):
         res = super().get_values()
         cron = self.env.ref(RECLASSIFY_CRON, raise_if_not_found=False)

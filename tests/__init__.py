@@ -6,3 +6,4 @@ from . import test_customer_metrics
 from . import test_classification
 from . import test_credit_control
 from . import test_aging
+from . import test_statement

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import openpyxl
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -176,6 +176,51 @@ class TestAging(LedgerTestCommon):
         self.assertEqual(list(total_row[1:6]), [*data["totals"], data["total"]])
         action = wizard.action_export_xlsx()
         self.assertIn("/web/content/", action["url"])
+
+    def test_aged_payables_from_the_same_engine(self):
+        vendor = self.env["res.partner"].create({"name": "Vendor Co", "is_company": True})
+        bill = self.env["account.move"].create(
+            {
+                "move_type": "in_invoice",
+                "partner_id": vendor.id,
+                "invoice_date": self.as_of - timedelta(days=40),
+                "invoice_date_due": self.as_of - timedelta(days=40),
+                "invoice_line_ids": [
+                    Command.create({"name": "Service", "quantity": 1, "price_unit": 75.0, "tax_ids": []})
+                ],
+            }
+        )
+        bill.action_post()
+        wizard = self.env["customer.aging.report"].create(
+            {"as_of": self.as_of, "report_type": "payable", "partner_ids": [Command.set(vendor.ids)]}
+        )
+        data = wizard._get_report_data()
+        self.assertEqual(data["title"], "Aged Payable")
+        self.assertEqual(data["totals"], [0.0, 0.0, 75.0, 0.0, 0.0, 0.0])
+
+    def test_live_analysis_agrees_with_the_engine(self):
+        today = fields.Date.context_today(self.env["res.partner"])
+        customer = self.env["res.partner"].create({"name": "Live Aging Co", "is_company": True})
+        for amount, days in ((10.0, 0), (20.0, 45), (40.0, 200)):
+            move = self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_date": today - timedelta(days=days),
+                    "invoice_date_due": today - timedelta(days=days),
+                    "invoice_line_ids": [
+                        Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                    ],
+                }
+            )
+            move.action_post()
+        self.env.flush_all()
+        groups = self.env["customer.aging.analysis"]._read_group(
+            [("partner_id", "=", customer.id)], ["bucket"], ["amount_residual:sum"]
+        )
+        self.assertEqual(dict(groups), {"00: ≤0": 10.0, "02: 31-60": 20.0, "05: >120": 40.0})
+        (row,) = self.engine._aged(self.company, today, self.bounds, partner_ids=customer.ids)
+        self.assertEqual(row["buckets"], [10.0, 0.0, 20.0, 0.0, 0.0, 40.0])
 
     def test_bad_buckets_refused(self):
         wizard = self.env["customer.aging.report"].create({"as_of": self.as_of, "buckets": "60,30"})

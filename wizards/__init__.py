@@ -1,2 +1,3 @@
 from . import customer_classify
 from . import customer_aging_report
+from . import customer_statement_send

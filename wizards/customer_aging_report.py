@@ -18,6 +18,12 @@ class CustomerAgingReport(models.TransientModel):
 
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
+    report_type = fields.Selection(
+        [("receivable", "Aged Receivable"), ("payable", "Aged Payable")],
+        string="Report",
+        required=True,
+        default="receivable",
+    )
     as_of = fields.Date(string="As of", required=True, default=fields.Date.context_today)
     basis = fields.Selection(
         [("due", "Due date"), ("invoice", "Invoice date")],
@@ -45,8 +51,8 @@ class CustomerAgingReport(models.TransientModel):
     class_ids = fields.Many2many("customer.class", string="Classes")
     account_ids = fields.Many2many(
         "account.account",
-        string="Receivable Accounts",
-        domain="[('account_type', '=', 'asset_receivable'), ('company_ids', 'in', company_id)]",
+        string="Accounts",
+        domain="[('account_type', 'in', ('asset_receivable', 'liability_payable')), ('company_ids', 'in', company_id)]",
     )
     show_detail = fields.Boolean(string="Item Detail", help="List each open item under its group.")
     preview = fields.Html(sanitize=False, readonly=True)
@@ -74,6 +80,7 @@ class CustomerAgingReport(models.TransientModel):
         return {
             "partner_ids": sorted(partner_ids) if partner_ids is not None else None,
             "account_ids": self.account_ids.ids or None,
+            "account_type": "liability_payable" if self.report_type == "payable" else "asset_receivable",
         }
 
     def _group_labels(self, keys):
@@ -111,6 +118,12 @@ class CustomerAgingReport(models.TransientModel):
             basis=self.basis,
             **filters,
         )
+        if self.report_type == "payable":
+            # What the company owes, shown as positive amounts.
+            for group in groups:
+                group["buckets"] = [-amount for amount in group["buckets"]]
+                group["total"] = -group["total"]
+                group["total_currency"] = {cid: -amount for cid, amount in group["total_currency"].items()}
         labels = self._group_labels([group["key"] for group in groups])
         currencies = (
             self.env["res.currency"].browse({cid for group in groups for cid in group["total_currency"]}).sorted("name")
@@ -121,10 +134,14 @@ class CustomerAgingReport(models.TransientModel):
         items_by_group = {}
         if self.show_detail:
             item_key = self._item_key_function()
+            sign = -1 if self.report_type == "payable" else 1
             for item in engine._open_items(self.company_id, self.as_of, basis=self.basis, **filters):
                 item["bucket"] = engine._bucket_of(item["days"], bounds)
+                item["residual"] *= sign
+                item["residual_currency"] *= sign
                 items_by_group.setdefault(item_key(item), []).append(item)
         return {
+            "title": dict(self._fields["report_type"]._description_selection(self.env))[self.report_type],
             "company": self.company_id,
             "currency": self.company_id.currency_id,
             "as_of": self.as_of,
@@ -215,7 +232,7 @@ class CustomerAgingReport(models.TransientModel):
         os.close(handle)
         try:
             workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
-            sheet = workbook.add_worksheet(self.env._("Aged Receivable")[:31])
+            sheet = workbook.add_worksheet(data["title"][:31])
             bold = workbook.add_format({"bold": True})
             money = workbook.add_format({"num_format": "#,##0.00"})
             money_bold = workbook.add_format({"num_format": "#,##0.00", "bold": True})
@@ -223,7 +240,7 @@ class CustomerAgingReport(models.TransientModel):
             sheet.set_column(0, 0, 36)
             sheet.set_column(1, len(data["columns"]) + 1 + len(data["currencies"]), 14)
             row = 0
-            sheet.write(row, 0, self.env._("Aged Receivable"), bold)
+            sheet.write(row, 0, data["title"], bold)
             sheet.write(row, 1, data["company"].name)
             row += 1
             sheet.write(row, 0, self.env._("As of"))

@@ -1,0 +1,57 @@
+from odoo import http
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+
+
+class CustomerStatementPortal(CustomerPortal):
+    """Balance confirmation: the customer opens its statement from the link
+    in the email (the token stands for a login) and confirms the balance or
+    gives the one it agrees with."""
+
+    def _statement_or_none(self, statement_id, access_token):
+        try:
+            return self._document_check_access("customer.statement", statement_id, access_token=access_token)
+        except (AccessError, MissingError):
+            return None
+
+    @http.route("/my/ledger/statement/<int:statement_id>", type="http", auth="public", website=True)
+    def customer_statement_page(self, statement_id, access_token=None, **kwargs):
+        statement = self._statement_or_none(statement_id, access_token)
+        if statement is None:
+            return request.redirect("/my")
+        statement = statement.with_context(lang=statement.partner_id.lang or request.env.lang)
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "statement": statement,
+                "data": statement._get_statement_data(),
+                "access_token": access_token,
+                "message": kwargs.get("message"),
+            }
+        )
+        return request.render("account_customer_ledger.portal_customer_statement", values)
+
+    @http.route(
+        "/my/ledger/statement/<int:statement_id>/answer", type="http", auth="public", methods=["POST"], website=True
+    )
+    def customer_statement_answer(self, statement_id, access_token=None, answer=None, amount=None, comment=None, **kw):
+        statement = self._statement_or_none(statement_id, access_token)
+        if statement is None:
+            return request.redirect("/my")
+        url = f"/my/ledger/statement/{statement_id}?access_token={access_token}"
+        try:
+            if answer == "confirm":
+                statement._answer(True, comment=comment)
+            elif answer == "dispute":
+                try:
+                    value = float((amount or "").replace(",", "").strip())
+                except ValueError as error:
+                    raise UserError(request.env._("Give the balance you agree with as a number.")) from error
+                statement._answer(False, amount=value, comment=comment)
+            else:
+                raise UserError(request.env._("Confirm or dispute the balance."))
+        except UserError as error:
+            return request.redirect(f"{url}&message={error.args[0]}")
+        return request.redirect(f"{url}&message=thanks")

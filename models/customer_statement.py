@@ -1,0 +1,365 @@
+import base64
+import logging
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .customer_aging import parse_buckets
+
+_logger = logging.getLogger(__name__)
+
+MAX_REMINDERS = 3
+
+
+class CustomerStatement(models.Model):
+    """A customer statement as produced for a period: printed, sent, and
+    optionally a balance confirmation request (对账确认) the customer
+    answers from a link, without logging in."""
+
+    _name = "customer.statement"
+    _description = "Customer Statement"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "date_to desc, id desc"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    date_from = fields.Date(string="From", required=True, readonly=True)
+    date_to = fields.Date(string="To", required=True, readonly=True)
+    opening_balance = fields.Monetary(readonly=True)
+    closing_balance = fields.Monetary(readonly=True, help="Balance on the end date, as the statement shows it.")
+    state = fields.Selection(
+        [("draft", "Not sent"), ("sent", "Sent"), ("failed", "Failed")],
+        string="Sending",
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+    )
+    failure_reason = fields.Text(readonly=True)
+    automatic = fields.Boolean(readonly=True, help="Sent by the monthly statements of opted-in customers.")
+    attachment_id = fields.Many2one("ir.attachment", string="Statement PDF", readonly=True)
+    confirmation_state = fields.Selection(
+        [
+            ("none", "Not requested"),
+            ("requested", "Awaiting answer"),
+            ("confirmed", "Confirmed"),
+            ("disputed", "Disputed"),
+            ("resolved", "Resolved"),
+        ],
+        string="Balance Confirmation",
+        default="none",
+        required=True,
+        readonly=True,
+        tracking=True,
+    )
+    confirmed_amount = fields.Monetary(
+        string="Customer's Balance", readonly=True, help="The balance the customer agrees with."
+    )
+    difference = fields.Monetary(compute="_compute_difference", store=True)
+    customer_comment = fields.Text(readonly=True)
+    answered_on = fields.Datetime(readonly=True)
+    reminder_count = fields.Integer(readonly=True)
+    last_sent_on = fields.Datetime(readonly=True)
+    resolution_note = fields.Text()
+
+    @api.depends("partner_id", "date_from", "date_to")
+    def _compute_name(self):
+        for statement in self:
+            statement.name = self.env._(
+                "%(customer)s %(start)s – %(end)s",
+                customer=statement.partner_id.display_name or "",
+                start=statement.date_from or "",
+                end=statement.date_to or "",
+            )
+
+    @api.depends("closing_balance", "confirmed_amount", "confirmation_state")
+    def _compute_difference(self):
+        for statement in self:
+            answered = statement.confirmation_state in ("confirmed", "disputed", "resolved")
+            statement.difference = statement.closing_balance - statement.confirmed_amount if answered else 0.0
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for statement in self:
+            statement.access_url = f"/my/ledger/statement/{statement.id}"
+
+    # ------------------------------------------------------------------
+    # Content
+    # ------------------------------------------------------------------
+    def _get_statement_data(self):
+        self.ensure_one()
+        bounds = parse_buckets(self.company_id.customer_aging_buckets, self.env)
+        return self.env["customer.statement.engine"]._statement(
+            self.company_id, self.partner_id, self.date_from, self.date_to, self.currency_id, bounds
+        )
+
+    @api.model
+    def _create_for(self, partners, company, date_from, date_to, currency_mode="company", automatic=False):
+        """One statement per commercial partner, with its balances."""
+        if date_from > date_to:
+            raise UserError(self.env._("The statement period ends before it starts."))
+        engine = self.env["customer.statement.engine"]
+        vals_list = []
+        for partner in partners.commercial_partner_id:
+            currency = self._customer_currency(partner, company) if currency_mode == "customer" else None
+            data = engine._statement(company, partner, date_from, date_to, currency)
+            vals_list.append(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "currency_id": data["currency"].id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "opening_balance": data["opening"],
+                    "closing_balance": data["closing"],
+                    "automatic": automatic,
+                }
+            )
+        return self.create(vals_list)
+
+    @api.model
+    def _customer_currency(self, partner, company):
+        """The currency of the customer's latest posted invoice."""
+        move = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", partner.id),
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+            ],
+            order="invoice_date desc, id desc",
+            limit=1,
+        )
+        return move.currency_id or company.currency_id
+
+    def _render_pdf(self):
+        self.ensure_one()
+        report = self.env.ref("account_customer_ledger.action_report_customer_statement")
+        content, _kind = (
+            self.env["ir.actions.report"]
+            .with_context(lang=self.partner_id.lang or self.env.lang)
+            ._render_qweb_pdf(report, self.ids)
+        )
+        return content
+
+    # ------------------------------------------------------------------
+    # Sending and confirmation
+    # ------------------------------------------------------------------
+    def _send(self, request_confirmation=False, template=None):
+        """Send each statement to its customer by email, attached in the
+        customer's chatter. Failures are recorded on the statement, never
+        dropped; returns the failed statements."""
+        template = template or self.env.ref("account_customer_ledger.mail_template_customer_statement")
+        failed = self.browse()
+        for statement in self:
+            try:
+                with self.env.cr.savepoint():
+                    statement._send_one(template, request_confirmation)
+            except Exception as error:  # recorded on the statement for the accountant, never dropped
+                _logger.info("Statement %s not sent: %s", statement.display_name, error)
+                statement.write({"state": "failed", "failure_reason": str(error)})
+                failed |= statement
+        return failed
+
+    def _send_one(self, template, request_confirmation):
+        self.ensure_one()
+        partner = self.partner_id
+        recipients = partner.child_ids.filtered(lambda c: c.type == "invoice" and c.email) or partner
+        if not any(recipients.mapped("email")):
+            raise UserError(self.env._("%s has no email address.", partner.display_name))
+        if request_confirmation:
+            self._portal_ensure_token()
+            self.confirmation_state = "requested"
+        content = self._render_pdf()
+        filename = self.env._("Statement %(customer)s %(end)s.pdf", customer=partner.display_name, end=self.date_to)
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": filename,
+                "datas": base64.b64encode(content),
+                "res_model": "res.partner",
+                "res_id": partner.id,
+                "mimetype": "application/pdf",
+            }
+        )
+        rendered = template._generate_template(self.ids, ("subject", "body_html"))[self.id]
+        partner.with_context(mail_post_autofollow=False).message_post(
+            body=rendered["body_html"],
+            subject=rendered["subject"],
+            partner_ids=recipients.ids,
+            attachment_ids=attachment.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.write(
+            {
+                "state": "sent",
+                "failure_reason": False,
+                "attachment_id": attachment.id,
+                "last_sent_on": fields.Datetime.now(),
+            }
+        )
+
+    def action_send(self):
+        failed = self._send(request_confirmation=False)
+        return self._failures_notification(failed)
+
+    def action_request_confirmation(self):
+        failed = self._send(request_confirmation=True)
+        return self._failures_notification(failed)
+
+    def _failures_notification(self, failed):
+        if not failed:
+            return True
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Statements not sent"),
+            "res_model": self._name,
+            "view_mode": "list,form",
+            "domain": [("id", "in", failed.ids)],
+        }
+
+    def _answer(self, agree, amount=None, comment=None):
+        """The customer's answer from the portal."""
+        self.ensure_one()
+        if self.confirmation_state not in ("requested", "disputed"):
+            raise UserError(self.env._("This statement is not awaiting an answer."))
+        if agree:
+            vals = {"confirmation_state": "confirmed", "confirmed_amount": self.closing_balance}
+        else:
+            if amount is None:
+                raise UserError(self.env._("Give the balance you agree with."))
+            vals = {"confirmation_state": "disputed", "confirmed_amount": amount}
+        vals.update(customer_comment=comment or False, answered_on=fields.Datetime.now())
+        self.write(vals)
+        body = (
+            self.env._("The customer confirmed the balance.")
+            if agree
+            else self.env._(
+                "The customer disputes the balance: they agree with %(amount)s (difference %(difference)s).",
+                amount=self.currency_id.format(self.confirmed_amount),
+                difference=self.currency_id.format(self.difference),
+            )
+        )
+        self.message_post(body=body + (f"\n{comment}" if comment else ""))
+        if not agree:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Balance disputed by %s", self.partner_id.display_name),
+                user_id=self.create_uid.id or self.env.uid,
+            )
+
+    def action_resolve(self):
+        for statement in self:
+            if statement.confirmation_state != "disputed":
+                raise UserError(self.env._("Only a disputed statement can be resolved."))
+            statement.confirmation_state = "resolved"
+
+    def action_open_documents(self):
+        """The journal items behind the statement's period."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Statement items"),
+            "res_model": "account.move.line",
+            "view_mode": "list,form",
+            "domain": [
+                ("partner_id", "child_of", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("date", "<=", self.date_to),
+                "|",
+                ("date", ">=", self.date_from),
+                ("reconciled", "=", False),
+            ],
+            "context": {"create": False},
+        }
+
+    # ------------------------------------------------------------------
+    # Scheduled actions
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_send_reminders(self):
+        """Remind customers who have not answered a confirmation request."""
+        template = self.env.ref("account_customer_ledger.mail_template_customer_statement_reminder")
+        now = fields.Datetime.now()
+        for statement in self.search(
+            [("confirmation_state", "=", "requested"), ("reminder_count", "<", MAX_REMINDERS)]
+        ):
+            days = statement.company_id.customer_statement_reminder_days
+            if not days or not statement.last_sent_on or statement.last_sent_on > now - timedelta(days=days):
+                continue
+            failed = statement._send(request_confirmation=True, template=template)
+            if not failed:
+                statement.reminder_count += 1
+
+    @api.model
+    def _cron_send_monthly_statements(self, batch_size=50):
+        """Last month's statement to every customer who opted in, a batch
+        per call; statements already made for the month are skipped, so a
+        killed worker resumes where it stopped."""
+        date_from, date_to = self._previous_month()
+        for company in self.env["res.company"].search([]):
+            Partner = self.env["res.partner"].with_company(company)
+            opted = Partner.search([("customer_statement_opt_in", "=", True), ("is_company", "=", True)])
+            quarter_end = date_to.month % 3 == 0
+            opted = opted.filtered(lambda p, q=quarter_end: p.customer_statement_frequency == "monthly" or q)
+            opted = self._with_receivables(opted, company, date_to)
+            done = self.search(
+                [("company_id", "=", company.id), ("date_to", "=", date_to), ("automatic", "=", True)]
+            ).partner_id
+            todo = opted - done
+            if not todo:
+                continue
+            batch = todo[:batch_size]
+            statements = self.browse()
+            for frequency, start in (("monthly", date_from), ("quarterly", self._previous_quarter_start(date_to))):
+                members = batch.filtered(lambda p, f=frequency: p.customer_statement_frequency == f)
+                if members:
+                    statements |= self.with_company(company)._create_for(
+                        members, company, start, date_to, automatic=True
+                    )
+            statements._send(request_confirmation=company.customer_statement_request_confirmation)
+            self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(todo) - len(batch))
+            return
+
+    @api.model
+    def _with_receivables(self, partners, company, date_to):
+        """The customers among ``partners`` with receivable items in
+        ``company`` up to ``date_to``."""
+        if not partners:
+            return partners
+        self.env["account.move.line"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT partner.commercial_partner_id
+                     FROM account_move_line line
+                     JOIN account_account account ON account.id = line.account_id
+                     JOIN res_partner partner ON partner.id = line.partner_id
+                    WHERE line.company_id = %s AND line.parent_state = 'posted'
+                      AND account.account_type = 'asset_receivable' AND line.date <= %s
+                      AND partner.commercial_partner_id = ANY(%s)""",
+                company.id,
+                date_to,
+                partners.ids,
+            )
+        )
+        return partners.browse([row[0] for row in rows])
+
+    @api.model
+    def _previous_month(self):
+        today = fields.Date.context_today(self)
+        date_to = today.replace(day=1) - timedelta(days=1)
+        return date_to.replace(day=1), date_to
+
+    @api.model
+    def _previous_quarter_start(self, date_to):
+        return (date_to.replace(day=1) - relativedelta(months=2)).replace(day=1)

@@ -1,0 +1,124 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+from .customer_aging import bucket_labels
+
+DOCUMENT_KINDS = {
+    "out_invoice": "invoice",
+    "out_refund": "credit_note",
+    "out_receipt": "invoice",
+    "entry": "other",
+}
+
+
+class CustomerStatementEngine(models.AbstractModel):
+    """A customer's statement for a period: opening balance, each movement
+    on its receivable accounts with a running balance, closing balance, and
+    the aging at the end date from the aging engine.
+
+    In company currency every receivable item counts (its balance); in
+    another currency only the items in that currency count (their amount in
+    that currency).
+    """
+
+    _name = "customer.statement.engine"
+    _description = "Customer Statement Engine"
+
+    @api.model
+    def _kind_labels(self):
+        return {
+            "invoice": self.env._("Invoice"),
+            "credit_note": self.env._("Credit Note"),
+            "payment": self.env._("Payment"),
+            "write_off": self.env._("Write-off"),
+            "other": self.env._("Entry"),
+        }
+
+    @api.model
+    def _statement(self, company, partner, date_from, date_to, currency=None, bounds=None):
+        currency = currency or company.currency_id
+        partner = partner.commercial_partner_id
+        in_company_currency = currency == company.currency_id
+        amount = SQL("line.balance") if in_company_currency else SQL("line.amount_currency")
+        currency_filter = SQL("TRUE") if in_company_currency else SQL("line.currency_id = %s", currency.id)
+        self.env["customer.aging.engine"]._flush()
+        labels = self._kind_labels()
+        base = SQL(
+            """
+              FROM account_move_line line
+              JOIN account_account account ON account.id = line.account_id
+              JOIN account_move move ON move.id = line.move_id
+             WHERE line.company_id = %(company)s
+               AND line.parent_state = 'posted'
+               AND account.account_type = 'asset_receivable'
+               AND line.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = %(partner)s)
+               AND %(currency_filter)s
+            """,
+            company=company.id,
+            partner=partner.id,
+            currency_filter=currency_filter,
+        )
+        self.env.cr.execute(SQL("SELECT COALESCE(SUM(%s), 0) %s AND line.date < %s", amount, base, date_from))
+        opening = float(self.env.cr.fetchone()[0])
+        self.env.cr.execute(
+            SQL(
+                """SELECT line.id, line.date, line.date_maturity, line.name, move.name AS move_name, move.ref,
+                          move.move_type, move.origin_payment_id IS NOT NULL AS is_payment,
+                          move.statement_line_id IS NOT NULL AS is_bank, %(amount)s AS amount
+                   %(base)s AND line.date BETWEEN %(date_from)s AND %(date_to)s
+                   ORDER BY line.date, move.name, line.id""",
+                amount=amount,
+                base=base,
+                date_from=date_from,
+                date_to=date_to,
+            )
+        )
+        rows = self.env.cr.dictfetchall()
+        running = opening
+        lines = []
+        for row in rows:
+            value = float(row["amount"])
+            running += value
+            kind = DOCUMENT_KINDS.get(row["move_type"], "other")
+            if kind == "other":
+                if row["is_payment"] or row["is_bank"]:
+                    kind = "payment"
+                elif value < 0:
+                    kind = "write_off"
+            lines.append(
+                {
+                    "date": row["date"],
+                    "date_maturity": row["date_maturity"],
+                    "kind": kind,
+                    "kind_label": labels[kind],
+                    "reference": row["move_name"],
+                    "description": row["ref"] or (row["name"] if row["name"] != row["move_name"] else ""),
+                    "debit": value if value > 0 else 0.0,
+                    "credit": -value if value < 0 else 0.0,
+                    "balance": currency.round(running),
+                }
+            )
+        closing = currency.round(running)
+        bounds = bounds or [30, 60, 90, 120]
+        aging = self.env["customer.aging.engine"]._aged(
+            company,
+            date_to,
+            bounds,
+            partner_ids=partner.ids,
+            currency_id=None if in_company_currency else currency.id,
+        )
+        return {
+            "partner": partner,
+            "company": company,
+            "currency": currency,
+            "date_from": date_from,
+            "date_to": date_to,
+            "opening": currency.round(opening),
+            "lines": lines,
+            "total_debit": sum(line["debit"] for line in lines),
+            "total_credit": sum(line["credit"] for line in lines),
+            "closing": closing,
+            "aging": aging[0]["buckets"] if aging else [0.0] * (len(bounds) + 2),
+            "aging_bounds": bounds,
+            "aging_labels": bucket_labels(bounds, self.env),
+        }

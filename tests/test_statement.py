@@ -1,0 +1,237 @@
+import re
+from datetime import date, timedelta
+from unittest.mock import patch
+
+from odoo import Command, fields
+from odoo.tests import HttpCase, tagged
+
+from .common import LedgerTestCommon
+
+
+class StatementCommon:
+    @classmethod
+    def _statement_customer(cls, env, name, email="billing@example.com"):
+        return env["res.partner"].create({"name": name, "is_company": True, "email": email, "lang": "en_US"})
+
+    @classmethod
+    def _post_document(cls, env, partner, invoice_date, amount, move_type="out_invoice", currency=None):
+        move = env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "invoice_date": invoice_date,
+                "invoice_date_due": invoice_date,
+                "currency_id": (currency or env.company.currency_id).id,
+                "invoice_line_ids": [
+                    Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+
+@tagged("post_install", "-at_install")
+class TestStatement(LedgerTestCommon, StatementCommon):
+    """Statements with known answers, sending and the scheduled actions."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.customer = cls._statement_customer(env, "Statement Co")
+        cls.sep = cls._post_document(env, cls.customer, date(2026, 9, 5), 1000.0)
+        cls._post_document(env, cls.customer, date(2026, 10, 10), 500.0)
+        cls._post_document(env, cls.customer, date(2026, 10, 12), 100.0, move_type="out_refund")
+        cls._pay_amount(cls.sep, date(2026, 10, 20), 600.0)
+        cls._post_document(env, cls.customer, date(2026, 11, 3), 70.0)
+
+    @classmethod
+    def _pay_amount(cls, move, payment_date, amount):
+        cls.env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
+            {"payment_date": payment_date, "amount": amount}
+        )._create_payments()
+
+    def _statement(self, partner=None, **kwargs):
+        return self.env["customer.statement"]._create_for(
+            partner or self.customer, self.company, date(2026, 10, 1), date(2026, 10, 31), **kwargs
+        )
+
+    def test_opening_movements_closing_tie_to_the_ledger(self):
+        statement = self._statement()
+        data = statement._get_statement_data()
+        self.assertEqual(data["opening"], 1000.0)
+        self.assertEqual(
+            [(line["kind"], line["debit"], line["credit"], line["balance"]) for line in data["lines"]],
+            [("invoice", 500.0, 0.0, 1500.0), ("credit_note", 0.0, 100.0, 1400.0), ("payment", 0.0, 600.0, 800.0)],
+        )
+        self.assertEqual(data["opening"] + data["total_debit"] - data["total_credit"], data["closing"])
+        self.assertEqual(statement.closing_balance, 800.0)
+        ledger = sum(
+            self.env["account.move.line"]
+            .search(
+                [
+                    ("partner_id", "=", self.customer.id),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("date", "<=", "2026-10-31"),
+                ]
+            )
+            .mapped("balance")
+        )
+        self.assertEqual(statement.closing_balance, ledger)
+        # Aging at the end date: 400 left of September's invoice (56 days),
+        # October's 500 less the 100 credit note (21 and 19 days).
+        self.assertEqual(data["aging"], [0.0, 400.0, 400.0, 0.0, 0.0, 0.0])
+        self.assertEqual(sum(data["aging"]), data["closing"])
+
+    def test_statement_in_the_customers_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        customer = self._statement_customer(self.env, "Euro Co")
+        self._post_document(self.env, customer, date(2026, 10, 5), 300.0, currency=eur)
+        statement = self._statement(customer, currency_mode="customer")
+        self.assertEqual(statement.currency_id, eur)
+        self.assertEqual(statement.closing_balance, 300.0)
+        self.assertEqual(statement._get_statement_data()["aging"][1], 300.0)
+        in_company_currency = self._statement(customer)
+        self.assertEqual(in_company_currency.closing_balance, 150.0)
+
+    def test_send_attaches_in_chatter_and_lists_failures(self):
+        silent = self._statement_customer(self.env, "No Mail Co", email=False)
+        self._post_document(self.env, silent, date(2026, 10, 5), 10.0)
+        wizard = self.env["customer.statement.send"].create(
+            {
+                "partner_ids": [Command.set((self.customer | silent).ids)],
+                "date_from": "2026-10-01",
+                "date_to": "2026-10-31",
+                "request_confirmation": True,
+            }
+        )
+        with patch.object(type(self.env["customer.statement"]), "_render_pdf", lambda self: b"%PDF-1.4 test"):
+            result = wizard.action_send()
+        self.assertEqual(result["res_model"], "customer.statement.send", "failures are shown")
+        self.assertEqual(wizard.failed_ids.partner_id, silent)
+        self.assertIn("no email", wizard.failed_ids.failure_reason)
+        sent = wizard.statement_ids - wizard.failed_ids
+        self.assertEqual(sent.state, "sent")
+        self.assertEqual(sent.confirmation_state, "requested")
+        self.assertTrue(sent.access_token)
+        message = self.customer.message_ids.filtered(lambda m: m.attachment_ids)[:1]
+        self.assertEqual(message.attachment_ids, sent.attachment_id)
+        self.assertIn(sent.get_portal_url(), message.body)
+
+    def test_reminders_and_answers(self):
+        statement = self._statement()
+        with patch.object(type(statement), "_render_pdf", lambda self: b"%PDF-1.4 test"):
+            statement._send(request_confirmation=True)
+            statement.last_sent_on = fields.Datetime.now() - timedelta(days=8)
+            self.env["customer.statement"]._cron_send_reminders()
+        self.assertEqual(statement.reminder_count, 1)
+        statement._answer(False, amount=750.0, comment="One payment is missing")
+        self.assertEqual(statement.confirmation_state, "disputed")
+        self.assertEqual(statement.difference, 50.0)
+        self.assertTrue(statement.activity_ids)
+        statement.action_resolve()
+        self.assertEqual(statement.confirmation_state, "resolved")
+
+    def test_monthly_statements_resume_after_interruption(self):
+        today = fields.Date.context_today(self.env["res.partner"])
+        month_end = today.replace(day=1) - timedelta(days=1)
+        customers = self.env["res.partner"]
+        for index in range(3):
+            customer = self._statement_customer(self.env, f"Monthly Co {index}")
+            customer.customer_statement_opt_in = True
+            self._post_document(self.env, customer, month_end, 10.0 + index)
+            customers |= customer
+        # As the scheduler runs it: as the superuser, over every company.
+        Statement = self.env["customer.statement"].sudo()
+        progress = []
+        with (
+            patch.object(type(Statement), "_render_pdf", lambda self: b"%PDF-1.4 test"),
+            patch.object(
+                type(self.env["ir.cron"]), "_notify_progress", lambda self, done, remaining: progress.append(remaining)
+            ),
+        ):
+            Statement._cron_send_monthly_statements(batch_size=2)
+            made = Statement.search([("partner_id", "in", customers.ids)])
+            self.assertEqual(len(made), 2)
+            Statement._cron_send_monthly_statements(batch_size=2)
+            Statement._cron_send_monthly_statements(batch_size=2)
+        made = Statement.search([("partner_id", "in", customers.ids)])
+        self.assertEqual(len(made), 3, "one statement per customer, none twice")
+        self.assertEqual(set(made.mapped("date_to")), {month_end})
+        self.assertEqual(made.mapped("state"), ["sent"] * 3)
+
+    def test_pdf_renders_in_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        self.customer.lang = "zh_CN"
+        statement = self._statement()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account_customer_ledger.action_report_customer_statement", statement.ids)[0]
+            .decode()
+        )
+        self.assertTrue("客户对账单" in html and "期初余额" in html, "the statement reads in Chinese")
+        pdf, kind = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("account_customer_ledger.action_report_customer_statement", statement.ids)
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+
+
+@tagged("post_install", "-at_install")
+class TestBalanceConfirmationPortal(HttpCase, StatementCommon):
+    """The customer answers from the link, without logging in; a token
+    never opens another customer's statement."""
+
+    def test_confirm_and_dispute_by_token(self):
+        env = self.env
+        first = self._statement_customer(env, "Portal Co")
+        second = self._statement_customer(env, "Other Portal Co")
+        for partner, amount in ((first, 900.0), (second, 50.0)):
+            self._post_document(env, partner, date.today() - timedelta(days=3), amount)
+        Statement = env["customer.statement"]
+        period = (date.today() - timedelta(days=30), date.today())
+        mine = Statement._create_for(first, env.company, *period)
+        theirs = Statement._create_for(second, env.company, *period)
+        (mine | theirs).write({"confirmation_state": "requested"})
+        mine._portal_ensure_token()
+        theirs._portal_ensure_token()
+
+        page = self.url_open(mine.get_portal_url())
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Portal Co", page.text)
+        self.assertIn("900.00", page.text)
+
+        stolen = self.url_open(f"/my/ledger/statement/{theirs.id}?access_token={mine.access_token}")
+        self.assertNotIn("Other Portal Co", stolen.text)
+        self.assertNotIn("50.00", stolen.text.split("o_customer_statement_portal")[-1])
+
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        answer = self.url_open(
+            f"/my/ledger/statement/{mine.id}/answer",
+            data={
+                "csrf_token": csrf,
+                "access_token": mine.access_token,
+                "answer": "dispute",
+                "amount": "850",
+                "comment": "Credit note missing",
+            },
+        )
+        self.assertEqual(answer.status_code, 200)
+        mine.invalidate_recordset()
+        self.assertEqual(mine.confirmation_state, "disputed")
+        self.assertEqual(mine.confirmed_amount, 850.0)
+        self.assertEqual(mine.difference, 50.0)
+        self.assertEqual(mine.customer_comment, "Credit note missing")
+
+        forged = self.url_open(
+            f"/my/ledger/statement/{theirs.id}/answer",
+            data={"csrf_token": csrf, "access_token": mine.access_token, "answer": "confirm"},
+        )
+        self.assertIn(forged.status_code, (200, 303))
+        theirs.invalidate_recordset()
+        self.assertEqual(theirs.confirmation_state, "requested", "another customer's token changes nothing")

@@ -1,0 +1,231 @@
+import base64
+import os
+import tempfile
+from datetime import timedelta
+
+import xlsxwriter
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+def _last_month_start(env):
+    today = fields.Date.context_today(env["res.partner"])
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def _last_month_end(env):
+    today = fields.Date.context_today(env["res.partner"])
+    return today.replace(day=1) - timedelta(days=1)
+
+
+class CustomerStatementSend(models.TransientModel):
+    """Customer statements for a selection of customers or a class:
+    print (one PDF per customer), export XLSX, or send by email, optionally
+    asking the customers to confirm their balance."""
+
+    _name = "customer.statement.send"
+    _description = "Customer Statements"
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    scope = fields.Selection(
+        [("selection", "Selected customers"), ("class", "Customers of classes")],
+        required=True,
+        default="selection",
+    )
+    partner_ids = fields.Many2many("res.partner", string="Customers")
+    class_ids = fields.Many2many("customer.class", string="Classes")
+    date_from = fields.Date(string="From", required=True, default=lambda self: _last_month_start(self.env))
+    date_to = fields.Date(string="To", required=True, default=lambda self: _last_month_end(self.env))
+    currency_mode = fields.Selection(
+        [("company", "Company currency"), ("customer", "Customer's invoicing currency")],
+        string="Currency",
+        required=True,
+        default="company",
+    )
+    request_confirmation = fields.Boolean(
+        string="Ask to Confirm the Balance",
+        help="The email carries a link where the customer confirms or disputes the balance, without logging in.",
+    )
+    template_id = fields.Many2one(
+        "mail.template",
+        string="Email Template",
+        domain="[('model', '=', 'customer.statement')]",
+        default=lambda self: self.env.ref(
+            "account_customer_ledger.mail_template_customer_statement", raise_if_not_found=False
+        ),
+    )
+    statement_ids = fields.Many2many("customer.statement", string="Statements", readonly=True)
+    failed_ids = fields.Many2many(
+        "customer.statement", "customer_statement_send_failed_rel", string="Not Sent", readonly=True
+    )
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for wizard in self:
+            if wizard.date_from > wizard.date_to:
+                raise UserError(self.env._("The statement period ends before it starts."))
+
+    def _customers(self):
+        self.ensure_one()
+        if self.scope == "class":
+            if not self.class_ids:
+                raise UserError(self.env._("Choose at least one class."))
+            partners = (
+                self.env["customer.class.assignment"]
+                .sudo()
+                .search([("class_id", "in", self.class_ids.ids), ("company_id", "=", self.company_id.id)])
+                .partner_id
+            )
+            partners = self.env["res.partner"].browse(partners.ids)
+        else:
+            partners = self.partner_ids.commercial_partner_id
+        if not partners:
+            raise UserError(self.env._("Choose the customers to make statements for."))
+        return partners
+
+    def _make_statements(self):
+        self.ensure_one()
+        statements = (
+            self.env["customer.statement"]
+            .with_company(self.company_id)
+            ._create_for(self._customers(), self.company_id, self.date_from, self.date_to, self.currency_mode)
+        )
+        self.statement_ids = statements
+        return statements
+
+    def action_print(self):
+        statements = self._make_statements()
+        return self.env.ref("account_customer_ledger.action_report_customer_statement").report_action(statements)
+
+    def action_export_xlsx(self):
+        statements = self._make_statements()
+        content = statements._render_xlsx()
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": self.env._("Customer statements %s.xlsx", self.date_to),
+                "datas": base64.b64encode(content),
+                "res_model": self._name,
+                "res_id": self.id,
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        )
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
+
+    def action_send(self):
+        statements = self._make_statements()
+        failed = statements._send(request_confirmation=self.request_confirmation, template=self.template_id)
+        self.failed_ids = failed
+        sent = len(statements) - len(failed)
+        if not failed:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "success",
+                    "message": self.env._("%s statements sent.", sent),
+                    "next": {"type": "ir.actions.act_window_close"},
+                },
+            }
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("account_customer_ledger.customer_statement_send_view_result").id, "form")],
+            "target": "new",
+        }
+
+
+class CustomerStatement(models.Model):
+    _inherit = "customer.statement"
+
+    def _render_xlsx(self):
+        """One sheet per statement, written in constant memory."""
+        handle, path = tempfile.mkstemp(suffix=".xlsx")
+        os.close(handle)
+        try:
+            workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
+            bold = workbook.add_format({"bold": True})
+            money = workbook.add_format({"num_format": "#,##0.00"})
+            date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+            used = set()
+            for statement in self:
+                data = statement._get_statement_data()
+                title = "".join(ch for ch in (statement.partner_id.display_name or "") if ch not in "[]:*?/\\")[:28]
+                name, index = title or "Statement", 1
+                while name.lower() in used:
+                    index += 1
+                    name = f"{title[:25]} {index}"
+                used.add(name.lower())
+                sheet = workbook.add_worksheet(name)
+                sheet.set_column(0, 0, 12)
+                sheet.set_column(1, 3, 22)
+                sheet.set_column(4, 7, 14)
+                sheet.write(0, 0, self.env._("Customer Statement"), bold)
+                sheet.write(0, 2, statement.partner_id.display_name)
+                sheet.write(1, 0, self.env._("Period"))
+                sheet.write(1, 2, f"{statement.date_from} – {statement.date_to}")
+                sheet.write(1, 4, data["currency"].name)
+                headers = [
+                    self.env._("Date"),
+                    self.env._("Document"),
+                    self.env._("Type"),
+                    self.env._("Reference"),
+                    self.env._("Due Date"),
+                    self.env._("Debit"),
+                    self.env._("Credit"),
+                    self.env._("Balance"),
+                ]
+                for col, title_text in enumerate(headers):
+                    sheet.write(3, col, title_text, bold)
+                sheet.write(4, 0, self.env._("Opening balance"), bold)
+                sheet.write_number(4, 7, data["opening"], money)
+                row = 5
+                for line in data["lines"]:
+                    sheet.write_datetime(row, 0, fields.Datetime.to_datetime(line["date"]), date_format)
+                    sheet.write(row, 1, line["reference"] or "")
+                    sheet.write(row, 2, line["kind_label"])
+                    sheet.write(row, 3, line["description"] or "")
+                    if line["date_maturity"]:
+                        sheet.write_datetime(row, 4, fields.Datetime.to_datetime(line["date_maturity"]), date_format)
+                    sheet.write_number(row, 5, line["debit"], money)
+                    sheet.write_number(row, 6, line["credit"], money)
+                    sheet.write_number(row, 7, line["balance"], money)
+                    row += 1
+                sheet.write(row, 0, self.env._("Closing balance"), bold)
+                sheet.write_number(row, 5, data["total_debit"], money)
+                sheet.write_number(row, 6, data["total_credit"], money)
+                sheet.write_number(row, 7, data["closing"], money)
+                row += 2
+                sheet.write(row, 0, self.env._("Aging on %s", statement.date_to), bold)
+                row += 1
+                for col, label in enumerate(data["aging_labels"]):
+                    sheet.write(row, col + 1, label, bold)
+                    sheet.write_number(row + 1, col + 1, data["aging"][col], money)
+            workbook.close()
+            with open(path, "rb") as handle_in:
+                return handle_in.read()
+        finally:
+            os.unlink(path)
+
+
+class CustomerStatementPdf(models.AbstractModel):
+    _name = "report.account_customer_ledger.report_customer_statement"
+    _description = "Customer Statement PDF"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        statements = self.env["customer.statement"].browse(docids)
+        return {
+            "doc_ids": docids,
+            "doc_model": "customer.statement",
+            "docs": statements,
+            # In each customer's language: document kinds and bucket names.
+            "statement_data": {
+                statement.id: statement.with_context(
+                    lang=statement.partner_id.lang or self.env.lang
+                )._get_statement_data()
+                for statement in statements
+            },
+        }
