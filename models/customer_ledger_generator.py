@@ -68,6 +68,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
         result = self._execute_plan_orm(plan, company, currencies=currencies, demo=True)
         self._classify_demo(company, result)
         self._credit_demo(company, result)
+        self._statement_demo(company, result)
         # Only the marker gets an xml id: uninstalling the addon must leave
         # the customers and their accounting documents alone.
         marker = self.env["res.partner.category"].create({"name": "Customer Ledger demo"})
@@ -114,6 +115,28 @@ class CustomerLedgerGenerator(models.AbstractModel):
         # the customers had held today's classes when they were posted.
         self.env["account.move"].concat(*result["documents"].values())._stamp_customer_classes()
         self.env.ref("account_customer_ledger.ir_cron_reclassify_customers").active = True
+
+    @api.model
+    def _statement_demo(self, company, result):
+        """Statements of last month for a few customers: monthly statements
+        turned on for them, two balance confirmations awaiting an answer and
+        one the customer disputed (as from the link in the email)."""
+        Statement = self.env["customer.statement"].with_company(company)
+        date_from, date_to = Statement._previous_month()
+        partners = self.env["res.partner"].concat(*result["partners"].values())
+        customers = Statement._with_receivables(partners.filtered("is_company"), company, date_to)[:4]
+        customers.write({"customer_statement_opt_in": True})
+        statements = Statement._create_for(customers, company, date_from, date_to)
+        for statement in statements[:3]:
+            statement._portal_ensure_token()
+            statement.confirmation_state = "requested"
+        if len(statements) >= 3:
+            disputed = statements[2]
+            disputed._answer(
+                False,
+                amount=disputed.currency_id.round(disputed.closing_balance * 0.9),
+                comment=self.env._("Our last payment is not on the statement."),
+            )
 
     @api.model
     def _credit_demo(self, company, result):

@@ -87,9 +87,10 @@ class CustomerStatement(models.Model):
             statement.difference = statement.closing_balance - statement.confirmed_amount if answered else 0.0
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        result = super()._compute_access_url()
         for statement in self:
             statement.access_url = f"/my/ledger/statement/{statement.id}"
+        return result
 
     # ------------------------------------------------------------------
     # Content
