@@ -2,7 +2,7 @@
 PYTHON ?= python3
 CTL = $(PYTHON) tools/ledgerctl.py
 
-.PHONY: demo demo-rebuild test lint ledger bench-classify bench-credit pg-stop wheel
+.PHONY: demo demo-rebuild test lint ledger bench-classify bench-credit bench-aging pg-stop wheel
 
 demo:            ## serve Odoo with the addon and its demo ledger on http://localhost:8069
 	$(CTL) demo
@@ -24,6 +24,9 @@ bench-classify:  ## classification benchmark: make bench-classify SIZES=10000,50
 
 bench-credit:    ## credit-control benchmark on the 100,000-customer ledger
 	$(CTL) bench-credit
+
+bench-aging:     ## aged-receivable benchmark on 50,000 customers with about a million open items
+	$(CTL) bench-aging
 
 pg-stop:         ## stop the private PostgreSQL cluster
 	$(CTL) pg --stop

@@ -540,14 +540,14 @@ class CustomerLedgerGenerator(models.AbstractModel):
     # ------------------------------------------------------------ SQL execution
 
     @api.model
-    def _generate_large_ledger(self, customers, invoices, seed=42, company=None, foreign="EUR"):
+    def _generate_large_ledger(self, customers, invoices, seed=42, company=None, foreign="EUR", open_share=None):
         """Entry point of ``make ledger``: a bulk plan written with SQL."""
         company = company or self.env.company
         if customers <= 0 or invoices < customers:
             raise UserError(self.env._("Ask for at least one customer and at least one invoice per customer."))
         today = fields.Date.context_today(self)
         foreign_currency = self._prepare_bulk_foreign_currency(company, foreign, today)
-        plan = ledger_plan.build_bulk_plan(today, customers, invoices, seed=seed)
+        plan = ledger_plan.build_bulk_plan(today, customers, invoices, seed=seed, open_share=open_share)
         stats = self._execute_plan_sql(plan, company, currencies={"foreign": foreign_currency})
         for table in ("res_partner", "account_move", "account_move_line", "account_partial_reconcile"):
             self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))

@@ -463,11 +463,13 @@ def _add_unapplied_and_drafts(rng, plan, pay_key, doc_key, digits):
         doc_key += 1
 
 
-def build_bulk_plan(anchor, customers, invoices, seed=42, foreign_share=0.1, months=24):
+def build_bulk_plan(anchor, customers, invoices, seed=42, foreign_share=0.1, months=24, open_share=None):
     """A large, plain plan for benchmarks: ``invoices`` invoices spread over
     ``customers`` customers, company currency (``"company"``) or one foreign
     currency (``"foreign"``), fully paid, paid in two parts, partially paid or
     open. No credit notes, no merged payments: each payment pays one invoice.
+    With ``open_share``, that share of the invoices stays open (a third of
+    them partially paid) and the rest is paid in full.
     """
     rng = random.Random(seed)
     plan = LedgerPlan(anchor=anchor)
@@ -508,7 +510,14 @@ def build_bulk_plan(anchor, customers, invoices, seed=42, foreign_share=0.1, mon
         roll = rng.random()
         pay_date = min(due + timedelta(days=rng.randint(-10, 60)), anchor)
         pay_date = max(pay_date, date)
-        if customer.currency == "foreign":
+        if open_share is not None:
+            if roll >= open_share:
+                parts = [amount]
+            elif roll < open_share / 3 and customer.currency == "company":
+                parts = [round(amount * rng.uniform(0.2, 0.8), 2)]
+            else:
+                parts = []
+        elif customer.currency == "foreign":
             # Foreign-currency invoices are paid in full at once or stay open,
             # so that no exchange difference arises at a single rate.
             parts = [amount] if roll < 0.8 else []

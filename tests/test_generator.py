@@ -186,3 +186,21 @@ class TestSqlGeneratorMatchesOrm(LedgerTestCommon):
             moves.line_ids.read(["matching_number"]),
             [{"id": row["id"], "matching_number": row["matching_number"]} for row in stored["account.move.line"]],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestOpenSharePlan(LedgerTestCommon):
+    """A ledger of mostly open invoices for the aging benchmark."""
+
+    def test_open_share_leaves_that_share_open(self):
+        plan = ledger_plan.build_bulk_plan(self.anchor, 20, 600, seed=3, open_share=0.85)
+        paid = {}
+        for payment in plan.payments:
+            for key, amount in payment.allocations:
+                paid[key] = paid.get(key, 0.0) + amount
+        amounts = {document.key: document.amount for document in plan.documents}
+        settled = [key for key, amount in paid.items() if round(amount - amounts[key], 2) == 0]
+        partial = [key for key, amount in paid.items() if round(amount - amounts[key], 2) < 0]
+        self.assertTrue(0.10 <= len(settled) / len(amounts) <= 0.20, len(settled))
+        self.assertTrue(partial, "some open invoices are partially paid")
+        self.assertTrue(all(amount <= amounts[key] for key, amount in paid.items()))

@@ -375,7 +375,7 @@ def run_in_odoo(odoo_dir, db, body):
     return run([sys.executable, "-c", script], check=False).returncode
 
 
-def generate_ledger(odoo_dir, db, customers, invoices, seed):
+def generate_ledger(odoo_dir, db, customers, invoices, seed, open_share=None):
     if not db_exists(db):
         install_db(odoo_dir, db, demo=False)
     started = time.monotonic()
@@ -383,7 +383,7 @@ def generate_ledger(odoo_dir, db, customers, invoices, seed):
         odoo_dir,
         db,
         f"stats = env['customer.ledger.generator']._generate_large_ledger("
-        f"customers={customers}, invoices={invoices}, seed={seed})\n"
+        f"customers={customers}, invoices={invoices}, seed={seed}, open_share={open_share!r})\n"
         "for key, value in stats.items():\n"
         "    print(f'{key}: {value}')",
     )
@@ -395,7 +395,7 @@ def cmd_generate(args):
     odoo_dir = check_odoo()
     install_requirements()
     db_options()
-    return generate_ledger(odoo_dir, args.db, args.customers, args.invoices, args.seed)
+    return generate_ledger(odoo_dir, args.db, args.customers, args.invoices, args.seed, args.open_share)
 
 
 def cmd_bench_classify(args):
@@ -476,6 +476,42 @@ def cmd_bench_credit(args):
     return 0
 
 
+def cmd_bench_aging(args):
+    """Aged-receivable benchmark on a ledger of mostly open invoices
+    (created on first use)."""
+    odoo_dir = check_odoo()
+    install_requirements()
+    db_options()
+    db = args.db
+    if not db_exists(db):
+        if generate_ledger(odoo_dir, db, args.customers, args.invoices, args.seed, open_share=0.85):
+            return 1
+    else:
+        log(f"reusing {db}; updating the addon")
+        run(odoo_cmd(odoo_dir, "-d", db, "-u", MODULE, "--stop-after-init", "--log-level=warn"))
+    out = BUILD / "bench-aging.json"
+    status = run_in_odoo(
+        odoo_dir,
+        db,
+        "import json, bench_aging\n"
+        f"result = bench_aging.run(env, repeat={args.repeat})\n"
+        f"open({str(out)!r}, 'w').write(json.dumps(result))\n"
+        "cr.rollback()",
+    )
+    if status:
+        return status
+    r = json.loads(out.read_text())
+    print(f"{r['customers']:,} customers, {r['open_items']:,} open items today")
+    print(f"{'as of':>12} {'bare SQL':>9} {'engine':>8} {'x SQL':>6} {'checks':>7}")
+    for row in r["dates"]:
+        print(
+            f"{row['label']:>12} {row['bare_s']:>8.2f}s {row['engine_s']:>7.2f}s {row['ratio']:>5.2f}x "
+            f"{'ok' if row['agree'] else 'DIFF':>7}"
+        )
+    print(f"XLSX of {r['xlsx_rows']:,} rows: {r['xlsx_s']:.1f}s, peak memory +{r['xlsx_peak_mb']:.0f} MB")
+    return 0 if all(row["agree"] for row in r["dates"]) else 1
+
+
 def cmd_wheel(args):
     """Build the wheel from a copy of the tracked files in a folder named
     after the module (whool names the distribution after the folder)."""
@@ -535,6 +571,7 @@ def main(argv=None):
     p.add_argument("--customers", type=int, default=50000)
     p.add_argument("--invoices", type=int, default=500000)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--open-share", type=float, default=None, help="share of invoices left open (0-1)")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("bench-classify", help="time classification against bare SQL on large ledgers")
@@ -555,6 +592,14 @@ def main(argv=None):
     p.add_argument("--repeat", type=int, default=3, help="runs of each SQL timing (best is kept)")
     p.add_argument("--seed", type=int, default=42)
     p.set_defaults(func=cmd_bench_credit)
+
+    p = sub.add_parser("bench-aging", help="time the as-of aging engine against bare SQL")
+    p.add_argument("--db", default="ledger_bench_aging", help="ledger database (created if missing)")
+    p.add_argument("--customers", type=int, default=50000, help="customers when the ledger is created")
+    p.add_argument("--invoices", type=int, default=1200000, help="invoices when the ledger is created")
+    p.add_argument("--repeat", type=int, default=3, help="runs of each timing (best is kept)")
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_bench_aging)
 
     p = sub.add_parser("wheel", help="build odoo-addon-account_customer_ledger into dist/")
     p.set_defaults(func=cmd_wheel)
