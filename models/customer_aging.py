@@ -151,15 +151,17 @@ class CustomerAgingEngine(models.AbstractModel):
             SQL("COALESCE(SUM(%s) FILTER (WHERE %s), 0) AS %s", value, condition, SQL.identifier(f"b{index}"))
             for index, condition in enumerate(conditions)
         ]
+        # One pass: per group and document currency, the bucket sums and the
+        # open amount in that currency; groups are merged here.
         query = SQL(
             """
             WITH items AS (%(items)s)
-            SELECT %(key)s AS key, SUM(%(value)s) AS total, %(buckets)s
+            SELECT %(key)s AS key, items.currency_id, SUM(%(value)s) AS total,
+                   SUM(items.residual_currency) AS total_currency, %(buckets)s
               FROM items
               JOIN account_move move ON move.id = items.move_id
               %(joins)s
-             GROUP BY %(key)s
-             ORDER BY SUM(%(value)s) DESC
+             GROUP BY %(key)s, items.currency_id
             """,
             items=self._items_query(company, as_of, **filters),
             value=value,
@@ -167,39 +169,25 @@ class CustomerAgingEngine(models.AbstractModel):
             buckets=SQL(", ").join(bucket_sums),
             joins=joins,
         )
-        rows = self.env["customer.metrics"]._execute_without_jit(query)
-        per_currency = self._totals_per_currency(company, as_of, key, joins, filters)
-        return [
-            {
-                "key": row["key"],
-                "buckets": [float(row[f"b{index}"]) for index in range(len(conditions))],
-                "total": float(row["total"] or 0.0),
-                "total_currency": per_currency.get(row["key"], {}),
-            }
-            for row in rows
-        ]
-
-    @api.model
-    def _totals_per_currency(self, company, as_of, key, joins, filters):
-        query = SQL(
-            """
-            WITH items AS (%(items)s)
-            SELECT %(key)s AS key, items.currency_id, SUM(items.residual_currency) AS amount
-              FROM items
-              JOIN account_move move ON move.id = items.move_id
-              %(joins)s
-             WHERE items.currency_id != %(company_currency)s
-             GROUP BY %(key)s, items.currency_id
-            """,
-            items=self._items_query(company, as_of, **filters),
-            key=key,
-            joins=joins,
-            company_currency=company.currency_id.id,
-        )
-        totals = {}
+        width = len(conditions)
+        groups = {}
         for row in self.env["customer.metrics"]._execute_without_jit(query):
-            totals.setdefault(row["key"], {})[row["currency_id"]] = float(row["amount"] or 0.0)
-        return totals
+            group = groups.setdefault(
+                row["key"], {"key": row["key"], "buckets": [0.0] * width, "total": 0.0, "total_currency": {}}
+            )
+            for index in range(width):
+                group["buckets"][index] += float(row[f"b{index}"])
+            group["total"] += float(row["total"] or 0.0)
+            if row["currency_id"] != company.currency_id.id:
+                currency_total = float(row["total_currency"] or 0.0)
+                group["total_currency"][row["currency_id"]] = (
+                    group["total_currency"].get(row["currency_id"], 0.0) + currency_total
+                )
+        currency = company.currency_id
+        for group in groups.values():
+            group["buckets"] = [currency.round(amount) for amount in group["buckets"]]
+            group["total"] = currency.round(group["total"])
+        return sorted(groups.values(), key=lambda group: (-group["total"], str(group["key"])))
 
     @api.model
     def _open_items(self, company, as_of, basis="due", **filters):

@@ -32,6 +32,7 @@ BUILD = ROOT / ".build"
 # Odoo finds an addon by folder name. The link that shows this checkout as
 # account_customer_ledger lives outside the checkout, so that nothing walking
 # the addon's folder meets the link again inside it.
+OCA_DIR = BUILD / "oca"
 ADDONS_LINK_DIR = Path(tempfile.gettempdir()) / f"ledger-addons-{hashlib.sha1(bytes(ROOT)).hexdigest()[:10]}"
 PG_DIR = BUILD / "pg"
 PG_DATA = PG_DIR / "data"
@@ -239,7 +240,29 @@ def addons_path(odoo_dir):
         link.unlink()
     if not link.exists():
         link.symlink_to(ROOT, target_is_directory=True)
-    return f"{odoo_dir / 'addons'},{ADDONS_LINK_DIR}"
+    paths = [odoo_dir / "addons", ADDONS_LINK_DIR]
+    if OCA_DIR.is_dir():
+        paths.append(OCA_DIR)
+    return ",".join(str(path) for path in paths)
+
+
+OCA_PEER = {
+    "account_financial_report": "odoo-addon-account_financial_report==18.0.*",
+    "date_range": "odoo-addon-date_range==18.0.*",
+    "report_xlsx": "odoo-addon-report_xlsx==18.0.*",
+}
+
+
+def ensure_oca_peer():
+    """The OCA Aged Partner Balance and the addons it needs, from PyPI,
+    unpacked into an ignored folder of the checkout (never into the Python
+    installation, whose ``odoo`` package they would shadow)."""
+    missing = [name for name in OCA_PEER if not (OCA_DIR / name / "__manifest__.py").exists()]
+    for name in missing:
+        with tempfile.TemporaryDirectory() as target:
+            run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, OCA_PEER[name]])
+            OCA_DIR.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(Path(target) / "odoo" / "addons" / name, OCA_DIR / name)
 
 
 def odoo_cmd(odoo_dir, *args):
@@ -489,12 +512,16 @@ def cmd_bench_aging(args):
     else:
         log(f"reusing {db}; updating the addon")
         run(odoo_cmd(odoo_dir, "-d", db, "-u", MODULE, "--stop-after-init", "--log-level=warn"))
+    if args.oca:
+        ensure_oca_peer()
+        log("installing the OCA account_financial_report for comparison")
+        run(odoo_cmd(odoo_dir, "-d", db, "-i", "account_financial_report", "--stop-after-init", "--log-level=warn"))
     out = BUILD / "bench-aging.json"
     status = run_in_odoo(
         odoo_dir,
         db,
         "import json, bench_aging\n"
-        f"result = bench_aging.run(env, repeat={args.repeat})\n"
+        f"result = bench_aging.run(env, repeat={args.repeat}, oca={bool(args.oca)})\n"
         f"open({str(out)!r}, 'w').write(json.dumps(result))\n"
         "cr.rollback()",
     )
@@ -502,11 +529,12 @@ def cmd_bench_aging(args):
         return status
     r = json.loads(out.read_text())
     print(f"{r['customers']:,} customers, {r['open_items']:,} open items today")
-    print(f"{'as of':>12} {'bare SQL':>9} {'engine':>8} {'x SQL':>6} {'checks':>7}")
+    print(f"{'as of':>12} {'bare SQL':>9} {'engine':>8} {'x SQL':>6} {'checks':>7} {'OCA':>9} {'OCA / engine':>13}")
     for row in r["dates"]:
+        oca = f"{row['oca_s']:>8.2f}s {row['oca_s'] / row['engine_s']:>12.1f}x" if row.get("oca_s") else ""
         print(
             f"{row['label']:>12} {row['bare_s']:>8.2f}s {row['engine_s']:>7.2f}s {row['ratio']:>5.2f}x "
-            f"{'ok' if row['agree'] else 'DIFF':>7}"
+            f"{'ok' if row['agree'] else 'DIFF':>7} {oca}"
         )
     print(f"XLSX of {r['xlsx_rows']:,} rows: {r['xlsx_s']:.1f}s, peak memory +{r['xlsx_peak_mb']:.0f} MB")
     return 0 if all(row["agree"] for row in r["dates"]) else 1
@@ -597,6 +625,7 @@ def main(argv=None):
     p.add_argument("--db", default="ledger_bench_aging", help="ledger database (created if missing)")
     p.add_argument("--customers", type=int, default=50000, help="customers when the ledger is created")
     p.add_argument("--invoices", type=int, default=1200000, help="invoices when the ledger is created")
+    p.add_argument("--no-oca", dest="oca", action="store_false", help="skip the OCA Aged Partner Balance")
     p.add_argument("--repeat", type=int, default=3, help="runs of each timing (best is kept)")
     p.add_argument("--seed", type=int, default=42)
     p.set_defaults(func=cmd_bench_aging)
