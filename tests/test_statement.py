@@ -1,6 +1,9 @@
+import io
 import re
 from datetime import date, timedelta
 from unittest.mock import patch
+
+import openpyxl
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
@@ -84,6 +87,20 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         # October's 500 less the 100 credit note (21 and 19 days).
         self.assertEqual(data["aging"], [0.0, 400.0, 400.0, 0.0, 0.0, 0.0])
         self.assertEqual(sum(data["aging"]), data["closing"])
+
+    def test_xlsx_reads_back_the_statement(self):
+        statement = self._statement()
+        data = statement._get_statement_data()
+        sheet = openpyxl.load_workbook(io.BytesIO(statement._render_xlsx())).active
+        rows = list(sheet.iter_rows(values_only=True))
+        opening = next(r for r in rows if r[0] == "Opening balance")
+        closing = next(r for r in rows if r[0] == "Closing balance")
+        self.assertEqual(opening[7], data["opening"])
+        self.assertEqual((closing[5], closing[6], closing[7]), (500.0, 700.0, 800.0))
+        balances = [r[7] for r in rows[rows.index(opening) + 1 : rows.index(closing)]]
+        self.assertEqual(balances, [line["balance"] for line in data["lines"]])
+        aging = rows[rows.index(closing) + 4]
+        self.assertEqual(list(aging[1:7]), data["aging"])
 
     def test_statement_in_the_customers_currency(self):
         eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
