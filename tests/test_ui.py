@@ -50,3 +50,28 @@ class TestCustomerLedgerTour(HttpCase):
             f"/odoo/account.move/{draft.id}", "account_customer_ledger_credit_banner", login="ledger_tour_credit"
         )
         self.assertEqual(draft.state, "draft")
+
+    def test_accountant_shows_the_aged_receivable(self):
+        new_test_user(
+            self.env,
+            login="ledger_tour_aging",
+            groups="base.group_user,account.group_account_invoice",
+        )
+        customer = self.env["res.partner"].create({"name": "Aging Tour Co", "customer_rank": 1, "is_company": True})
+        day = fields.Date.subtract(fields.Date.today(), days=40)
+        self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": day,
+                "invoice_date_due": day,
+                "invoice_line_ids": [
+                    Command.create({"name": "Goods", "quantity": 1, "price_unit": 432.10, "tax_ids": []})
+                ],
+            }
+        ).action_post()
+        self.start_tour(
+            "/odoo/ledger-customers",
+            "account_customer_ledger_aging",
+            login="ledger_tour_aging",
+        )
