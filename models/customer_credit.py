@@ -158,7 +158,7 @@ class CustomerCreditEngine(models.AbstractModel):
     # Limits
     # ------------------------------------------------------------------
     @api.model
-    def _limits_query(self, company, partner_ids=None):
+    def _limits_query(self, company, partner_ids=None, scope=None):
         """One query: a row per commercial partner with its effective limit
         in ``company`` (NULL for no limit), its hold flag and the class the
         limit comes from. The customer's own limit, "no limit", or by
@@ -169,9 +169,20 @@ class CustomerCreditEngine(models.AbstractModel):
             fname: Partner._fields[fname].get_company_dependent_fallback(Partner)
             for fname in ("customer_credit_policy", "credit_limit", "customer_credit_hold")
         }
-        scope = SQL("TRUE") if partner_ids is None else SQL("p.id = ANY(%s)", list(partner_ids))
+        if scope is None:
+            scope = SQL("TRUE") if partner_ids is None else SQL("p.id = ANY(%s)", list(partner_ids))
         return SQL(
             """
+            WITH class_limit AS (
+                SELECT DISTINCT ON (assignment.partner_id)
+                       assignment.partner_id, cls.id AS class_id, cls.credit_limit
+                  FROM customer_class_assignment assignment
+                  JOIN customer_class cls ON cls.id = assignment.class_id
+                  JOIN customer_class_dimension dim ON dim.id = cls.dimension_id
+                 WHERE assignment.company_id = %(company)s
+                   AND cls.use_credit_limit
+                 ORDER BY assignment.partner_id, dim.code = 'credit_grade' DESC, dim.sequence, dim.id
+            )
             SELECT p.id AS partner_id,
                    CASE COALESCE(p.customer_credit_policy ->> %(key)s, %(policy)s)
                         WHEN 'none' THEN NULL
@@ -182,17 +193,7 @@ class CustomerCreditEngine(models.AbstractModel):
                    COALESCE((p.customer_credit_hold ->> %(key)s)::boolean, %(hold)s) AS hold,
                    class_limit.class_id
               FROM res_partner p
-              LEFT JOIN LATERAL (
-                    SELECT cls.id AS class_id, cls.credit_limit
-                      FROM customer_class_assignment assignment
-                      JOIN customer_class cls ON cls.id = assignment.class_id
-                      JOIN customer_class_dimension dim ON dim.id = cls.dimension_id
-                     WHERE assignment.partner_id = p.id
-                       AND assignment.company_id = %(company)s
-                       AND cls.use_credit_limit
-                     ORDER BY dim.code = 'credit_grade' DESC, dim.sequence, dim.id
-                     LIMIT 1
-              ) class_limit ON TRUE
+              LEFT JOIN class_limit ON class_limit.partner_id = p.id
              WHERE p.id = p.commercial_partner_id
                AND %(scope)s
             """,
@@ -248,7 +249,7 @@ class CustomerCreditEngine(models.AbstractModel):
                AND ROUND(exposure.exposure - limits.credit_limit, %(digits)s) > 0
             """,
             exposure=self._exposure_query(company),
-            limits=self._limits_query(company),
+            limits=self._limits_query(company, scope=SQL("p.id IN (SELECT partner_id FROM exposure)")),
             digits=digits,
         )
         return [row["partner_id"] for row in self.env["customer.metrics"]._execute_without_jit(query)]
