@@ -1,9 +1,5 @@
 import base64
-import os
-import tempfile
 from datetime import timedelta
-
-import xlsxwriter
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -135,79 +131,6 @@ class CustomerStatementSend(models.TransientModel):
             "views": [(self.env.ref("account_customer_ledger.customer_statement_send_view_result").id, "form")],
             "target": "new",
         }
-
-
-class CustomerStatement(models.Model):
-    _inherit = "customer.statement"
-
-    def _render_xlsx(self):
-        """One sheet per statement, written in constant memory."""
-        handle, path = tempfile.mkstemp(suffix=".xlsx")
-        os.close(handle)
-        try:
-            workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
-            bold = workbook.add_format({"bold": True})
-            money = workbook.add_format({"num_format": "#,##0.00"})
-            date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-            used = set()
-            for statement in self:
-                data = statement._get_statement_data()
-                title = "".join(ch for ch in (statement.partner_id.display_name or "") if ch not in "[]:*?/\\")[:28]
-                name, index = title or "Statement", 1
-                while name.lower() in used:
-                    index += 1
-                    name = f"{title[:25]} {index}"
-                used.add(name.lower())
-                sheet = workbook.add_worksheet(name)
-                sheet.set_column(0, 0, 12)
-                sheet.set_column(1, 3, 22)
-                sheet.set_column(4, 7, 14)
-                sheet.write(0, 0, self.env._("Customer Statement"), bold)
-                sheet.write(0, 2, statement.partner_id.display_name)
-                sheet.write(1, 0, self.env._("Period"))
-                sheet.write(1, 2, f"{statement.date_from} – {statement.date_to}")
-                sheet.write(1, 4, data["currency"].name)
-                headers = [
-                    self.env._("Date"),
-                    self.env._("Document"),
-                    self.env._("Type"),
-                    self.env._("Reference"),
-                    self.env._("Due Date"),
-                    self.env._("Debit"),
-                    self.env._("Credit"),
-                    self.env._("Balance"),
-                ]
-                for col, title_text in enumerate(headers):
-                    sheet.write(3, col, title_text, bold)
-                sheet.write(4, 0, self.env._("Opening balance"), bold)
-                sheet.write_number(4, 7, data["opening"], money)
-                row = 5
-                for line in data["lines"]:
-                    sheet.write_datetime(row, 0, fields.Datetime.to_datetime(line["date"]), date_format)
-                    sheet.write(row, 1, line["reference"] or "")
-                    sheet.write(row, 2, line["kind_label"])
-                    sheet.write(row, 3, line["description"] or "")
-                    if line["date_maturity"]:
-                        sheet.write_datetime(row, 4, fields.Datetime.to_datetime(line["date_maturity"]), date_format)
-                    sheet.write_number(row, 5, line["debit"], money)
-                    sheet.write_number(row, 6, line["credit"], money)
-                    sheet.write_number(row, 7, line["balance"], money)
-                    row += 1
-                sheet.write(row, 0, self.env._("Closing balance"), bold)
-                sheet.write_number(row, 5, data["total_debit"], money)
-                sheet.write_number(row, 6, data["total_credit"], money)
-                sheet.write_number(row, 7, data["closing"], money)
-                row += 2
-                sheet.write(row, 0, self.env._("Aging on %s", statement.date_to), bold)
-                row += 1
-                for col, label in enumerate(data["aging_labels"]):
-                    sheet.write(row, col + 1, label, bold)
-                    sheet.write_number(row + 1, col + 1, data["aging"][col], money)
-            workbook.close()
-            with open(path, "rb") as handle_in:
-                return handle_in.read()
-        finally:
-            os.unlink(path)
 
 
 class CustomerStatementPdf(models.AbstractModel):
