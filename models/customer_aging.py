@@ -113,7 +113,7 @@ class CustomerAgingEngine(models.AbstractModel):
         if group_by == "customer":
             return SQL("items.partner_id"), SQL("")
         if group_by == "salesperson":
-            return SQL("move.invoice_user_id"), SQL("")
+            return SQL("move.invoice_user_id"), SQL("JOIN account_move move ON move.id = items.move_id")
         if group_by == "currency":
             return SQL("items.currency_id"), SQL("")
         if group_by == "class":
@@ -159,7 +159,6 @@ class CustomerAgingEngine(models.AbstractModel):
             SELECT %(key)s AS key, items.currency_id, SUM(%(value)s) AS total,
                    SUM(items.residual_currency) AS total_currency, %(buckets)s
               FROM items
-              JOIN account_move move ON move.id = items.move_id
               %(joins)s
              GROUP BY %(key)s, items.currency_id
             """,
