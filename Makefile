@@ -22,7 +22,7 @@ ledger:          ## large ledger for benchmarks: make ledger CUSTOMERS=50000 INV
 bench-classify:  ## classification benchmark: make bench-classify SIZES=10000,50000,100000
 	$(CTL) bench-classify --sizes $(or $(SIZES),10000,50000,100000)
 
-bench-credit:    ## credit-control benchmark on the 100,000-customer ledger
+bench-credit:    ## credit-control benchmark on 100,000 customers with about a million open items
 	$(CTL) bench-credit
 
 bench-aging:     ## aged-receivable benchmark on 50,000 customers with about a million open items

@@ -470,7 +470,7 @@ def cmd_bench_credit(args):
     db_options()
     db = args.db
     if not db_exists(db):
-        if generate_ledger(odoo_dir, db, args.customers, args.customers * 10, args.seed):
+        if generate_ledger(odoo_dir, db, args.customers, args.invoices, args.seed, open_share=0.85):
             return 1
     else:
         log(f"reusing {db}; updating the addon")
@@ -615,8 +615,9 @@ def main(argv=None):
     p.set_defaults(func=cmd_bench_classify)
 
     p = sub.add_parser("bench-credit", help="time the credit filter and posting check on a large ledger")
-    p.add_argument("--db", default="ledger_bench_classify_100000", help="ledger database (created if missing)")
+    p.add_argument("--db", default="ledger_bench_credit", help="ledger database (created if missing)")
     p.add_argument("--customers", type=int, default=100000, help="customers when the ledger is created")
+    p.add_argument("--invoices", type=int, default=1200000, help="invoices when the ledger is created")
     p.add_argument("--repeat", type=int, default=3, help="runs of each SQL timing (best is kept)")
     p.add_argument("--seed", type=int, default=42)
     p.set_defaults(func=cmd_bench_credit)
