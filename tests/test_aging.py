@@ -222,6 +222,26 @@ class TestAging(LedgerTestCommon):
         (row,) = self.engine._aged(self.company, today, self.bounds, partner_ids=customer.ids)
         self.assertEqual(row["buckets"], [10.0, 0.0, 20.0, 0.0, 0.0, 40.0])
 
+    def test_filters_by_class_and_account_and_the_partner_button(self):
+        tier_a = self.env.ref("account_customer_ledger.class_value_tier_a")
+        other = self.env["res.partner"].create({"name": "Unfiltered Co", "is_company": True})
+        self.customer.with_company(self.company).sudo().value_tier_id = tier_a
+        self._due_invoice(100.0, 5)
+        self._due_invoice(40.0, 5, partner=other)
+        wizard = self.env["customer.aging.report"].create({"as_of": self.as_of, "class_ids": [Command.set(tier_a.ids)]})
+        self.assertEqual([group["label"] for group in wizard._get_report_data()["groups"]], ["Aging Co"])
+        receivable = self.company_data["default_account_receivable"]
+        other_account = receivable.copy({"code": "121099", "name": "Other receivable"})
+        by_account = self.env["customer.aging.report"].create(
+            {"as_of": self.as_of, "account_ids": [Command.set(other_account.ids)]}
+        )
+        self.assertEqual(by_account._get_report_data()["groups"], [])
+        action = self.customer.with_context(allowed_company_ids=self.company.ids).action_open_customer_aging()
+        wizard = self.env["customer.aging.report"].browse(action["res_id"])
+        self.assertEqual(wizard.partner_ids, self.customer)
+        self.assertTrue(wizard.show_detail)
+        self.assertIn("Aging Co", wizard.preview)
+
     def test_bad_buckets_refused(self):
         wizard = self.env["customer.aging.report"].create({"as_of": self.as_of, "buckets": "60,30"})
         with self.assertRaises(ValidationError):
