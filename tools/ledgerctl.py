@@ -32,8 +32,10 @@ BUILD = ROOT / ".build"
 # Odoo finds an addon by folder name. The link that shows this checkout as
 # account_customer_ledger lives outside the checkout, so that nothing walking
 # the addon's folder meets the link again inside it.
-OCA_DIR = BUILD / "oca"
 ADDONS_LINK_DIR = Path(tempfile.gettempdir()) / f"ledger-addons-{hashlib.sha1(bytes(ROOT)).hexdigest()[:10]}"
+# OCA addons for the benchmarks' comparisons: outside the checkout, which is
+# the addon's own folder (Odoo would scan them as part of it).
+OCA_DIR = Path(tempfile.gettempdir()) / f"ledger-oca-{hashlib.sha1(bytes(ROOT)).hexdigest()[:10]}"
 PG_DIR = BUILD / "pg"
 PG_DATA = PG_DIR / "data"
 # Unix socket paths are limited to about 100 bytes: deep checkouts use /tmp.
@@ -255,8 +257,8 @@ OCA_PEER = {
 
 def ensure_oca_peer():
     """The OCA Aged Partner Balance and the addons it needs, from PyPI,
-    unpacked into an ignored folder of the checkout (never into the Python
-    installation, whose ``odoo`` package they would shadow)."""
+    unpacked into a folder of their own (never into the Python installation,
+    whose ``odoo`` package they would shadow)."""
     missing = [name for name in OCA_PEER if not (OCA_DIR / name / "__manifest__.py").exists()]
     for name in missing:
         with tempfile.TemporaryDirectory() as target:
