@@ -1,5 +1,7 @@
+from werkzeug.urls import url_encode
+
 from odoo import http
-from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -40,18 +42,17 @@ class CustomerStatementPortal(CustomerPortal):
         statement = self._statement_or_none(statement_id, access_token)
         if statement is None:
             return request.redirect("/my")
-        url = f"/my/ledger/statement/{statement_id}?access_token={access_token}"
-        try:
-            if answer == "confirm":
-                statement._answer(True, comment=comment)
-            elif answer == "dispute":
-                try:
-                    value = float((amount or "").replace(",", "").strip())
-                except ValueError as error:
-                    raise UserError(request.env._("Give the balance you agree with as a number.")) from error
-                statement._answer(False, amount=value, comment=comment)
-            else:
-                raise UserError(request.env._("Confirm or dispute the balance."))
-        except UserError as error:
-            return request.redirect(f"{url}&message={error.args[0]}")
+        url = f"/my/ledger/statement/{statement_id}?{url_encode({'access_token': access_token})}"
+        if statement.confirmation_state not in ("requested", "disputed"):
+            return request.redirect(f"{url}&message=closed")
+        if answer == "confirm":
+            statement._answer(True, comment=comment)
+        elif answer == "dispute":
+            try:
+                value = float((amount or "").replace(",", "").replace(" ", ""))
+            except ValueError:
+                return request.redirect(f"{url}&message=amount")
+            statement._answer(False, amount=value, comment=comment)
+        else:
+            return request.redirect(f"{url}&message=answer")
         return request.redirect(f"{url}&message=thanks")

@@ -382,7 +382,7 @@ class CustomerStatement(models.Model):
         date_from, date_to = self._previous_month()
         for company in self.env["res.company"].search([]):
             Partner = self.env["res.partner"].with_company(company)
-            opted = Partner.search([("customer_statement_opt_in", "=", True), ("is_company", "=", True)])
+            opted = Partner.search([("customer_statement_opt_in", "=", True), ("parent_id", "=", False)])
             quarter_end = date_to.month % 3 == 0
             opted = opted.filtered(lambda p, q=quarter_end: p.customer_statement_frequency == "monthly" or q)
             opted = self._with_receivables(opted, company, date_to)

@@ -228,6 +228,13 @@ class TestBalanceConfirmationPortal(HttpCase, StatementCommon):
         self.assertNotIn("50.00", stolen.text.split("o_customer_statement_portal")[-1])
 
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        typo = self.url_open(
+            f"/my/ledger/statement/{mine.id}/answer",
+            data={"csrf_token": csrf, "access_token": mine.access_token, "answer": "dispute", "amount": "8a50"},
+        )
+        self.assertIn("as a number", typo.text)
+        mine.invalidate_recordset()
+        self.assertEqual(mine.confirmation_state, "requested", "a typo records nothing")
         answer = self.url_open(
             f"/my/ledger/statement/{mine.id}/answer",
             data={
