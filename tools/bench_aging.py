@@ -12,6 +12,8 @@ import time
 import tracemalloc
 from datetime import timedelta
 
+from bench_common import best_of
+
 from odoo import fields
 
 # The same figures without the addon: residual on the date = today's
@@ -43,16 +45,6 @@ SELECT partner_id, SUM(residual),
        SUM(residual) FILTER (WHERE days BETWEEN 91 AND 120), SUM(residual) FILTER (WHERE days > 120)
   FROM open WHERE residual != 0 GROUP BY partner_id
 """
-
-
-def _best(func, repeat):
-    times = []
-    result = None
-    for _i in range(repeat):
-        started = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - started)
-    return min(times), result
 
 
 def _oca_aged_partner_balance(env, as_of):
@@ -100,8 +92,8 @@ def run(env, repeat=3, oca=False):
             cr.execute("RESET jit")
             return rows
 
-        t_bare, bare_rows = _best(bare, repeat)
-        t_engine, groups = _best(lambda as_of=as_of: engine._aged(company, as_of, bounds), repeat)
+        t_bare, bare_rows = best_of(bare, repeat)
+        t_engine, groups = best_of(lambda as_of=as_of: engine._aged(company, as_of, bounds), repeat)
         expected = {
             row[0]: [round(float(v or 0), 2) for v in (row[2], row[3], row[4], row[5], row[6], row[7])]
             for row in bare_rows
@@ -110,7 +102,7 @@ def run(env, repeat=3, oca=False):
         t_oca = None
         if oca:
             # Slow: timed once.
-            t_oca, _values = _best(lambda as_of=as_of: _oca_aged_partner_balance(env, as_of), 1)
+            t_oca, _values = best_of(lambda as_of=as_of: _oca_aged_partner_balance(env, as_of), 1)
         dates.append(
             {
                 "oca_s": t_oca,

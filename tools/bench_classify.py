@@ -9,6 +9,7 @@ everything back.
 
 import time
 
+from bench_common import best_of
 from dateutil.relativedelta import relativedelta
 
 # The metrics behind classification written as one plain query, without the
@@ -69,16 +70,6 @@ SELECT base.partner_id, base.revenue, scored.r, scored.f, scored.m,
 """
 
 
-def _best(func, repeat):
-    times = []
-    result = None
-    for _i in range(repeat):
-        started = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - started)
-    return min(times), result
-
-
 def run(env, repeat=3):
     company = env.company
     cr = env.cr
@@ -113,9 +104,9 @@ def run(env, repeat=3):
         cr.execute("RESET jit")
         return rows
 
-    t_sql, bare_rows = _best(bare, repeat)
+    t_sql, bare_rows = best_of(bare, repeat)
     Metrics = env["customer.metrics"]
-    t_metrics, metrics = _best(lambda: Metrics._compute_metrics(company, date_from, date_to), repeat)
+    t_metrics, metrics = best_of(lambda: Metrics._compute_metrics(company, date_from, date_to), repeat)
 
     # The engine and the bare query must agree before their times compare.
     bare_by_partner = {row[0]: row for row in bare_rows}

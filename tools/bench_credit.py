@@ -16,6 +16,8 @@ import statistics
 import time
 from unittest.mock import patch
 
+from bench_common import best_of
+
 from odoo import Command
 
 BARE_SQL = """
@@ -27,16 +29,6 @@ SELECT p.commercial_partner_id, SUM(l.amount_residual)
    AND a.account_type = 'asset_receivable' AND NOT l.reconciled
  GROUP BY p.commercial_partner_id
 """
-
-
-def _best(func, repeat):
-    times = []
-    result = None
-    for _i in range(repeat):
-        started = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - started)
-    return min(times), result
 
 
 def run(env, repeat=3, postings=15):
@@ -71,9 +63,9 @@ def run(env, repeat=3, postings=15):
         cr.execute("RESET jit")
         return rows
 
-    t_sql, bare_rows = _best(bare, repeat)
+    t_sql, bare_rows = best_of(bare, repeat)
     Partner = env["res.partner"]
-    t_filter, over = _best(lambda: Partner.search([("customer_credit_over_limit", "=", True)]), repeat)
+    t_filter, over = best_of(lambda: Partner.search([("customer_credit_over_limit", "=", True)]), repeat)
 
     # Posting: the same kind of invoice for customers with many open items.
     cr.execute(

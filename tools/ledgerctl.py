@@ -465,18 +465,24 @@ def cmd_bench_classify(args):
     return 1 if any(r["mismatches"] for r in results) else 0
 
 
+def prepare_open_ledger(odoo_dir, args):
+    """The benchmark ledger of mostly open invoices: generated on first
+    use, otherwise updated to the checkout's addon. Non-zero on failure."""
+    if not db_exists(args.db):
+        return generate_ledger(odoo_dir, args.db, args.customers, args.invoices, args.seed, open_share=0.85)
+    log(f"reusing {args.db}; updating the addon")
+    run(odoo_cmd(odoo_dir, "-d", args.db, "-u", MODULE, "--stop-after-init", "--log-level=warn"))
+    return 0
+
+
 def cmd_bench_credit(args):
     """Credit-control benchmark on one large ledger (created on first use)."""
     odoo_dir = check_odoo()
     install_requirements()
     db_options()
     db = args.db
-    if not db_exists(db):
-        if generate_ledger(odoo_dir, db, args.customers, args.invoices, args.seed, open_share=0.85):
-            return 1
-    else:
-        log(f"reusing {db}; updating the addon")
-        run(odoo_cmd(odoo_dir, "-d", db, "-u", MODULE, "--stop-after-init", "--log-level=warn"))
+    if prepare_open_ledger(odoo_dir, args):
+        return 1
     out = BUILD / "bench-credit.json"
     status = run_in_odoo(
         odoo_dir,
@@ -508,12 +514,8 @@ def cmd_bench_aging(args):
     install_requirements()
     db_options()
     db = args.db
-    if not db_exists(db):
-        if generate_ledger(odoo_dir, db, args.customers, args.invoices, args.seed, open_share=0.85):
-            return 1
-    else:
-        log(f"reusing {db}; updating the addon")
-        run(odoo_cmd(odoo_dir, "-d", db, "-u", MODULE, "--stop-after-init", "--log-level=warn"))
+    if prepare_open_ledger(odoo_dir, args):
+        return 1
     if args.oca:
         ensure_oca_peer()
         log("installing the OCA account_financial_report for comparison")
