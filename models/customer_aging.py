@@ -5,7 +5,6 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 DEFAULT_AGING_BUCKETS = "30,60,90,120"
-GROUP_BYS = ("customer", "class", "salesperson", "currency")
 
 
 def parse_buckets(text, env):
@@ -56,8 +55,13 @@ class CustomerAgingEngine(models.AbstractModel):
         self, company, as_of, partner_ids=None, account_ids=None, account_type="asset_receivable", currency_id=None
     ):
         """SQL of the open items on ``as_of``: one row per journal item with
-        its open amount in company and in document currency."""
+        its open amount in company and in document currency. ``company``
+        None covers every company; ``as_of`` may be an SQL expression (the
+        live analysis view uses ``CURRENT_DATE``)."""
         filters = [SQL("TRUE")]
+        if company:
+            filters.append(SQL("line.company_id = %s", company.id))
+        partial_filter = SQL("company_id = %s", company.id) if company else SQL("TRUE")
         if partner_ids is not None:
             filters.append(
                 SQL(
@@ -76,15 +80,15 @@ class CustomerAgingEngine(models.AbstractModel):
                   FROM (
                         SELECT debit_move_id AS line_id, amount, debit_amount_currency AS amount_currency
                           FROM account_partial_reconcile
-                         WHERE company_id = %(company)s AND max_date > %(as_of)s
+                         WHERE %(partial_filter)s AND max_date > %(as_of)s
                         UNION ALL
                         SELECT credit_move_id, -amount, -credit_amount_currency
                           FROM account_partial_reconcile
-                         WHERE company_id = %(company)s AND max_date > %(as_of)s
+                         WHERE %(partial_filter)s AND max_date > %(as_of)s
                   ) later
                  GROUP BY line_id
             )
-            SELECT line.id AS line_id, line.move_id, line.account_id, line.currency_id,
+            SELECT line.id AS line_id, line.company_id, line.move_id, line.account_id, line.currency_id,
                    partner.commercial_partner_id AS partner_id,
                    line.date, COALESCE(line.date_maturity, line.date) AS date_maturity,
                    line.amount_residual + COALESCE(added_back.amount, 0) AS residual,
@@ -93,15 +97,14 @@ class CustomerAgingEngine(models.AbstractModel):
               JOIN account_account account ON account.id = line.account_id
               LEFT JOIN res_partner partner ON partner.id = line.partner_id
               LEFT JOIN added_back ON added_back.line_id = line.id
-             WHERE line.company_id = %(company)s
-               AND line.parent_state = 'posted'
+             WHERE line.parent_state = 'posted'
                AND account.account_type = %(account_type)s
                AND line.date <= %(as_of)s
                AND (NOT line.reconciled OR added_back.line_id IS NOT NULL)
                AND line.amount_residual + COALESCE(added_back.amount, 0) != 0
                AND %(filters)s
             """,
-            company=company.id,
+            partial_filter=partial_filter,
             as_of=as_of,
             account_type=account_type,
             filters=SQL(" AND ").join(filters),

@@ -99,11 +99,14 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_ledger_metrics(self):
-        """Metrics behind the classes, for the displayed customers at once."""
+        """Metrics behind the classes and the credit score, for the displayed
+        customers at once."""
         company = self.env.company
         commercial = self.commercial_partner_id.filtered("id")
         values = (
-            self.env["customer.classifier"]._get_rule_values(commercial, company, fields.Date.context_today(self), 12)
+            self.env["customer.classifier"]._get_rule_values(
+                commercial, company, fields.Date.context_today(self), 12, credit=True
+            )
             if commercial
             else {}
         )
@@ -120,6 +123,7 @@ class ResPartner(models.Model):
             partner.ledger_avg_days_late = row.get("avg_days_late") or 0.0
             scores = [row.get(k) for k in ("r_score", "f_score", "m_score")]
             partner.ledger_rfm = " / ".join(str(s) for s in scores) if all(scores) else False
+            partner.customer_credit_score = row.get("credit_score") or 0.0
 
     def write(self, vals):
         """A class set by hand is locked and logged."""

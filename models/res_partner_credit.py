@@ -61,24 +61,11 @@ class ResPartner(models.Model):
 
     customer_credit_score = fields.Float(
         string="Credit Score",
-        compute="_compute_customer_credit_score",
+        compute="_compute_ledger_metrics",
         digits=(16, 1),
         groups=CREDIT_GROUPS,
         help="0-100 from how the customer paid over the last 12 months; the credit grade follows from it.",
     )
-
-    @api.depends_context("company")
-    def _compute_customer_credit_score(self):
-        commercial = self.commercial_partner_id.filtered("id")
-        values = (
-            self.env["customer.classifier"]._get_rule_values(
-                commercial, self.env.company, fields.Date.context_today(self), 12, credit=True
-            )
-            if commercial
-            else {}
-        )
-        for partner in self:
-            partner.customer_credit_score = values.get(partner.commercial_partner_id.id, {}).get("credit_score", 0.0)
 
     @api.depends_context("company")
     def _compute_customer_credit_currency(self):

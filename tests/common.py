@@ -22,8 +22,10 @@ class LedgerTestCommon(AccountTestInvoicingCommon):
         return ledger_plan.build_bulk_plan(cls.anchor, customers, invoices, seed=seed)
 
     @classmethod
-    def _invoice(cls, partner, invoice_date, amount, move_type="out_invoice", currency=None, pay_on=None, company=None):
-        """Post a tax-free document due on its own date."""
+    def _invoice(
+        cls, partner, invoice_date, amount, move_type="out_invoice", currency=None, pay_on=None, company=None, due=None
+    ):
+        """Post a tax-free document, due on its own date unless ``due``."""
         company = company or cls.company
         move = (
             cls.env["account.move"]
@@ -33,7 +35,7 @@ class LedgerTestCommon(AccountTestInvoicingCommon):
                     "move_type": move_type,
                     "partner_id": partner.id,
                     "invoice_date": invoice_date,
-                    "invoice_date_due": invoice_date,
+                    "invoice_date_due": due or invoice_date,
                     "currency_id": (currency or company.currency_id).id,
                     "invoice_line_ids": [
                         Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []}),

@@ -24,23 +24,10 @@ class TestAging(LedgerTestCommon):
         cls.bounds = [30, 60, 90, 120]
 
     def _due_invoice(self, amount, days_overdue, partner=None, currency=None):
-        """A tax-free invoice dated five days before its due date, due
+        """An invoice dated five days before its due date, due
         ``days_overdue`` days before the as-of date."""
         due = self.as_of - timedelta(days=days_overdue)
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": (partner or self.customer).id,
-                "invoice_date": due - timedelta(days=5),
-                "invoice_date_due": due,
-                "currency_id": (currency or self.company.currency_id).id,
-                "invoice_line_ids": [
-                    Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []})
-                ],
-            }
-        )
-        move.action_post()
-        return move
+        return self._invoice(partner or self.customer, due - timedelta(days=5), amount, currency=currency, due=due)
 
     def _aged(self, as_of=None, **kwargs):
         kwargs.setdefault("partner_ids", self.customer.ids)

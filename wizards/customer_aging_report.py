@@ -195,7 +195,7 @@ class CustomerAgingReport(models.TransientModel):
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
-            "target": "new" if not self.env.context.get("aging_full_screen") else "current",
+            "target": "new",
             "name": self.env._("Aged Receivable"),
         }
 
