@@ -1,4 +1,7 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 
 class CustomerClassAssignment(models.Model):
@@ -9,6 +12,9 @@ class CustomerClassAssignment(models.Model):
     _description = "Customer Class Assignment"
     _order = "partner_id, dimension_id"
     _check_company_auto = True
+    # ``date`` and ``user_id`` say when and by whom the class was set; the
+    # classifier writes assignments by the hundred thousand.
+    _log_access = False
 
     partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade", index=True)
@@ -35,3 +41,26 @@ class CustomerClassAssignment(models.Model):
         """{(partner id, dimension id): assignment} for ``company``."""
         records = self.search([("partner_id", "in", partners.ids), ("company_id", "=", company.id)])
         return {(rec.partner_id.id, rec.dimension_id.id): rec for rec in records}
+
+    def action_unlock(self):
+        """Hand locked classes back to the rules: the class stays until the
+        next classification decides it; the customer's chatter says who
+        unlocked what."""
+        if not self.env.su and not self.env.user.has_group("account_customer_ledger.group_customer_ledger_manager"):
+            raise AccessError(self.env._("Only classification managers can unlock customer classes."))
+        locked = self.filtered("locked")
+        locked.sudo().write({"locked": False})
+        for partner, assignments in locked.grouped("partner_id").items():
+            partner.sudo().message_post(
+                body=Markup("<br/>").join(
+                    self.env._(
+                        "%(dimension)s: %(cls)s unlocked by %(user)s, the rules decide it from the next classification",
+                        dimension=assignment.dimension_id.name,
+                        cls=assignment.class_id.name,
+                        user=self.env.user.name,
+                    )
+                    for assignment in assignments
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True

@@ -8,6 +8,8 @@ class CustomerClassHistory(models.Model):
     _name = "customer.class.history"
     _description = "Customer Classification History"
     _order = "date desc, id desc"
+    # ``date`` and ``user_id`` say when and by whom; rows are never written.
+    _log_access = False
 
     partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade", index=True, readonly=True)

@@ -77,6 +77,7 @@ class CustomerClassifier(models.AbstractModel):
                 )
             )
         )
+        self.env["customer.class.assignment"].flush_model()
         current = {
             (partner_id, dimension_id): (class_id, locked)
             for partner_id, dimension_id, class_id, locked in self.env.execute_query(
@@ -215,16 +216,16 @@ class CustomerClassifier(models.AbstractModel):
                    assigned AS (
                        INSERT INTO customer_class_assignment
                               (partner_id, company_id, dimension_id, class_id, locked, reason, rule_id, user_id,
-                               date, metrics, create_uid, create_date, write_uid, write_date)
+                               date, metrics)
                        SELECT partner_id, %(company)s, dimension_id, new_class_id, FALSE, reason, rule_id, %(uid)s,
-                              %(now)s, metrics, %(uid)s, %(now)s, %(uid)s, %(now)s
+                              %(now)s, metrics
                          FROM changed
                    )
                    INSERT INTO customer_class_history
                           (partner_id, company_id, dimension_id, old_class_id, new_class_id, date, rule_id, user_id,
-                           reason, metrics, revenue, create_uid, create_date, write_uid, write_date)
+                           reason, metrics, revenue)
                    SELECT partner_id, %(company)s, dimension_id, old_class_id, new_class_id, %(now)s, rule_id,
-                          %(uid)s, reason, metrics, revenue, %(uid)s, %(now)s, %(uid)s, %(now)s
+                          %(uid)s, reason, metrics, revenue
                      FROM changed""",
                 changed=changed,
                 company=company.id,
@@ -240,29 +241,60 @@ class CustomerClassifier(models.AbstractModel):
 
     @api.model
     def _sync_partner_fields(self, changes, company):
-        """Mirror classes into the partners' company-dependent fields, one
-        write per (field, class)."""
+        """Mirror classes into the partners' company-dependent fields with one
+        UPDATE for all changed customers and their contacts (the classes are
+        commercial fields, which contacts share with their company).
+
+        The fields hold one value per company as JSON; only this company's
+        key is replaced. Nothing computed depends on these fields, so
+        invalidating the cache is all the ORM needs afterwards.
+        """
         field_map = self.env["customer.class.dimension"]._get_partner_field_map()
-        groups = defaultdict(set)
+        by_partner = defaultdict(dict)
         for change in changes:
             fname = field_map.get(change["dimension_id"])
             if fname:
-                groups[(fname, change["new_class_id"])].add(change["partner_id"])
-        Partner = (
-            self.env["res.partner"]
-            .sudo()
-            .with_company(company)
-            .with_context(customer_class_sync=True, tracking_disable=True)
+                by_partner[change["partner_id"]][fname] = change["new_class_id"]
+        fnames = sorted({fname for values in by_partner.values() for fname in values})
+        if not fnames:
+            return
+        Partner = self.env["res.partner"]
+        Partner.flush_model([*fnames, "commercial_partner_id"])
+        key = str(company.id)
+        partner_ids = list(by_partner)
+        self.env.execute_query(
+            SQL(
+                """UPDATE res_partner p
+                      SET %(assignments)s, write_uid = %(uid)s, write_date = %(now)s
+                     FROM unnest(%(partner_ids)s::int[], %(columns)s) AS c(partner_id, %(names)s)
+                    WHERE p.commercial_partner_id = c.partner_id""",
+                assignments=SQL(", ").join(
+                    SQL(
+                        "%(col)s = CASE WHEN c.%(col)s IS NULL THEN p.%(col)s"
+                        " ELSE COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s, c.%(col)s) END",
+                        col=SQL.identifier(fname),
+                        key=key,
+                    )
+                    for fname in fnames
+                ),
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                partner_ids=partner_ids,
+                columns=SQL(", ").join(
+                    SQL("%s::int[]", [by_partner[pid].get(fname) for pid in partner_ids]) for fname in fnames
+                ),
+                names=SQL(", ").join(SQL.identifier(fname) for fname in fnames),
+            )
         )
-        for (fname, class_id), partner_ids in groups.items():
-            Partner.browse(sorted(partner_ids)).write({fname: class_id})
+        Partner.invalidate_model([*fnames, "write_uid", "write_date"])
 
     @api.model
     def _post_change_summaries(self, changes):
         """One note per changed customer in its chatter, inserted in one
-        statement with the values mail.message would compute one message at a
-        time (author, reply-to, record name, message id). Notes notify
-        nobody, so nothing of the mail thread's sending is skipped."""
+        statement. The values are those the mail thread gives its own batch
+        of logged notes (``_message_log_batch``): author, the company's
+        reply-to, an internal note that notifies nobody; the record name is
+        the customer's stored complete name."""
         by_partner = defaultdict(list)
         for change in changes:
             by_partner[change["partner_id"]].append(change)
@@ -271,52 +303,48 @@ class CustomerClassifier(models.AbstractModel):
         dimension_names = {rec.id: rec.name for rec in dimensions}
         class_names = {rec.id: rec.name for rec in self.env["customer.class"].browse(class_ids)}
         title = self.env._("Customer reclassified:")
-        note_subtype = self.env.ref("mail.mt_note")
-        author = self.env.user.partner_id
-        _author, email_from = self.env["mail.thread"]._message_compute_author(author.id, raise_on_email=False)
-        # What mail.message would look up message by message, for all at once.
-        partners = self.env["res.partner"].sudo().browse(list(by_partner))
-        reply_to = partners._notify_get_reply_to(default=email_from)
-        record_names = {partner.id: partner.display_name for partner in partners}
+        line = self.env._("%(dimension)s: %(old)s → %(new)s (%(reason)s)")
         bodies = {
             partner_id: Markup("%s<br/>%s")
             % (
                 title,
                 Markup("<br/>").join(
-                    self.env._(
-                        "%(dimension)s: %(old)s → %(new)s (%(reason)s)",
-                        dimension=dimension_names[item["dimension_id"]],
-                        old=class_names.get(item["old_class_id"], "-"),
-                        new=class_names[item["new_class_id"]],
-                        reason=item["reason"],
-                    )
+                    line
+                    % {
+                        "dimension": dimension_names[item["dimension_id"]],
+                        "old": class_names.get(item["old_class_id"], "-"),
+                        "new": class_names[item["new_class_id"]],
+                        "reason": item["reason"],
+                    }
                     for item in items
                 ),
             )
             for partner_id, items in by_partner.items()
         }
-        ids = list(bodies)
+        thread = self.env["mail.thread"]
+        author_id, email_from = thread._message_compute_author(self.env.user.partner_id.id, raise_on_email=False)
         now = fields.Datetime.now()
         self.env["mail.message"].flush_model()
+        self.env["res.partner"].flush_model(["complete_name"])
+        ids = list(bodies)
         self.env.execute_query(
             SQL(
                 """INSERT INTO mail_message
                           (model, res_id, record_name, message_type, subtype_id, author_id, email_from, reply_to,
                            message_id, body, is_internal, date, create_uid, create_date, write_uid, write_date)
-                   SELECT 'res.partner', n.res_id, n.record_name, 'notification', %(subtype)s, %(author)s,
-                          %(email_from)s, n.reply_to, n.message_id, n.body, FALSE, %(now)s,
+                   SELECT 'res.partner', n.res_id, p.complete_name, 'notification', %(subtype)s, %(author)s,
+                          %(email_from)s, %(reply_to)s, n.message_id, n.body, TRUE, %(now)s,
                           %(uid)s, %(now)s, %(uid)s, %(now)s
-                     FROM unnest(%(res_ids)s::int[], %(names)s::varchar[], %(reply_tos)s::varchar[],
-                                 %(message_ids)s::varchar[], %(bodies)s::text[])
-                          AS n(res_id, record_name, reply_to, message_id, body)""",
-                subtype=note_subtype.id,
-                author=author.id,
+                     FROM unnest(%(res_ids)s::int[], %(message_ids)s::varchar[], %(bodies)s::text[])
+                          AS n(res_id, message_id, body)
+                     JOIN res_partner p ON p.id = n.res_id""",
+                subtype=self.env.ref("mail.mt_note").id,
+                author=author_id,
                 email_from=email_from,
+                reply_to=thread._notify_get_reply_to(default=email_from)[False],
                 now=now,
                 uid=self.env.uid,
                 res_ids=ids,
-                names=[record_names[i] for i in ids],
-                reply_tos=[reply_to[i] for i in ids],
                 message_ids=[generate_tracking_message_id(f"{i}-res.partner") for i in ids],
                 bodies=[str(bodies[i]) for i in ids],
             )

@@ -209,6 +209,27 @@ class ResPartner(models.Model):
                 )
         self.env["customer.class.history"].sudo().create(history)
 
+    def action_unlock_customer_classes(self):
+        """Unlock the classes the selected customers hold in the current
+        company, all dimensions."""
+        assignments = self.env["customer.class.assignment"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("locked", "=", True),
+            ]
+        )
+        assignments.action_unlock()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("%(count)s locked classes unlocked.", count=len(assignments)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
     def action_open_customer_class_history(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("account_customer_ledger.customer_class_history_action")

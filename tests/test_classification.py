@@ -126,6 +126,32 @@ class TestClassification(LedgerTestCommon):
         self._wizard().action_apply()
         self.assertEqual(len(self._history()), 4)
 
+    def test_unlocked_class_goes_back_to_the_rules(self):
+        manager_env = self.env(user=self.manager, context={"allowed_company_ids": self.company.ids})
+        self.mid.with_env(manager_env).value_tier_id = self.tier_c
+        self._wizard().action_apply()
+        self.assertEqual(self._tier(self.mid), self.tier_c, "locked: the rules leave it")
+        assignment = self.env["customer.class.assignment"].search(
+            [("partner_id", "=", self.mid.id), ("dimension_id", "=", self.tier_dim.id)]
+        )
+        with self.assertRaises(AccessError):
+            assignment.with_user(self.user).action_unlock()
+        self.assertTrue(assignment.locked)
+
+        result = self.mid.with_env(manager_env).action_unlock_customer_classes()
+        self.assertIn("1", result["params"]["message"])
+        self.assertFalse(assignment.locked)
+        self.assertEqual(self._tier(self.mid), self.tier_c, "unlocking alone changes no class")
+        self.assertIn("unlocked by", self.mid.message_ids[0].body)
+
+        wizard = self._wizard()
+        wizard.action_apply()
+        self.assertEqual(wizard.applied_count, 1)
+        self.assertEqual(self._tier(self.mid), self.tier_b)
+        last = self._history(self.mid)[0]
+        self.assertEqual((last.old_class_id, last.new_class_id), (self.tier_c, self.tier_b))
+        self.assertEqual(last.rule_id, self.ref("account_customer_ledger.rule_value_tier_b"))
+
     def test_contacts_show_the_commercial_partners_class(self):
         contact = self.env["res.partner"].create({"name": "Buyer at Big", "parent_id": self.big.id})
         self._wizard().action_apply()

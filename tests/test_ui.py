@@ -21,6 +21,23 @@ class TestCustomerLedgerTour(HttpCase):
         customer.value_tier_id = self.env.ref("account_customer_ledger.class_value_tier_a")
         self.start_tour("/odoo", "account_customer_ledger_open_customer", login="ledger_tour_accountant")
 
+    def test_manager_unlocks_a_class_set_by_hand(self):
+        """A classification manager unlocks a class from the customer's form."""
+        manager = new_test_user(
+            self.env,
+            login="ledger_tour_class_manager",
+            groups="base.group_user,account.group_account_manager",
+        )
+        customer = self.env["res.partner"].create({"name": "Tour Locked Customer", "is_company": True})
+        customer.with_user(manager).value_tier_id = self.env.ref("account_customer_ledger.class_value_tier_b")
+        assignment = self.env["customer.class.assignment"].search([("partner_id", "=", customer.id)])
+        self.assertTrue(assignment.locked)
+        self.start_tour(f"/odoo/res.partner/{customer.id}", "account_customer_ledger_unlock_class", login=manager.login)
+        assignment.invalidate_recordset()
+        self.assertFalse(assignment.locked)
+        self.assertEqual(assignment.class_id, self.env.ref("account_customer_ledger.class_value_tier_b"))
+        self.assertIn("unlocked by", customer.message_ids[0].body)
+
     def test_accountant_sees_credit_and_refused_posting(self):
         """The Credit tab shows hold and exposure with the documents behind
         them; a draft invoice of a customer on hold warns, and posting it is

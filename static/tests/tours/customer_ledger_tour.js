@@ -70,3 +70,24 @@ registry.category("web_tour.tours").add("account_customer_ledger_open_customer",
         },
     ],
 });
+
+registry.category("web_tour.tours").add("account_customer_ledger_unlock_class", {
+    steps: () => [
+        {
+            content: "Open the Classification tab",
+            trigger: ".o_form_view .o_notebook a.nav-link[name='customer_classification']",
+            run: "click",
+        },
+        {
+            content: "The class set by hand is locked; unlock it",
+            trigger:
+                ".o_form_view .o_field_widget[name='customer_class_assignment_ids'] .o_data_row:contains('locked') button[name='action_unlock']",
+            run: "click",
+        },
+        {
+            content: "The row is no longer locked and offers no Unlock button",
+            trigger:
+                ".o_form_view .o_field_widget[name='customer_class_assignment_ids'] .o_data_row:not(:has(button[name='action_unlock']))",
+        },
+    ],
+});
