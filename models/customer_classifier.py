@@ -60,7 +60,8 @@ class CustomerClassifier(models.AbstractModel):
     @api.model
     def _propose(self, dimensions, partners, company, date_to=None, window_months=None):
         """One proposal per (customer, dimension): the class the rules give,
-        the current one, why, and whether a lock keeps the current one.
+        the current one, why (for a proposal that changes the class), and
+        whether a lock keeps the current one.
 
         Proposals are plain dicts of ids so that a scope of many thousand
         customers costs a few queries: the metrics, one search per rule with
@@ -120,29 +121,30 @@ class CustomerClassifier(models.AbstractModel):
                         ._search(domain + scope)
                     )
                 compiled.append((rule._compile(), members))
+            dimension_id = dimension.id
             fallback_id = dimension.fallback_class_id.id
-            fallback_reason = self.env._("no rule matched: fallback class")
+            fallback_reason = (
+                self.env._("no rule matched: fallback class") if fallback_id else self.env._("no rule matched")
+            )
             template = Rule._explain_template()
+            matches = Rule._compiled_matches
             for partner_id in partners.ids:
                 row = values[partner_id]
-                old_class_id, locked = current.get((partner_id, dimension.id), (False, False))
-                match = next(
-                    (
-                        rule
-                        for rule, members in compiled
-                        if (members is None or partner_id in members) and Rule._compiled_matches(rule, row)
-                    ),
-                    None,
-                )
-                if match:
-                    new_class_id, rule_id, reason = match[1], match[0], Rule._compiled_explain(match, row, template)
-                else:
-                    new_class_id, rule_id = fallback_id, False
-                    reason = fallback_reason if fallback_id else self.env._("no rule matched")
+                old_class_id, locked = current.get((partner_id, dimension_id), (False, False))
+                match = None
+                for rule, members in compiled:
+                    if (members is None or partner_id in members) and matches(rule, row):
+                        match = rule
+                        break
+                new_class_id, rule_id = (match[1], match[0]) if match else (fallback_id, False)
+                # Only a change is shown or written with its reason.
+                reason = False
+                if new_class_id != old_class_id:
+                    reason = Rule._compiled_explain(match, row, template) if match else fallback_reason
                 proposals.append(
                     {
                         "partner_id": partner_id,
-                        "dimension_id": dimension.id,
+                        "dimension_id": dimension_id,
                         "old_class_id": old_class_id,
                         "new_class_id": new_class_id,
                         "rule_id": rule_id,
