@@ -1,7 +1,12 @@
 import logging
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+from .customer_metrics import METRIC_COLUMNS
 
 _logger = logging.getLogger(__name__)
 
@@ -17,6 +22,12 @@ class CustomerClassRun(models.Model):
     batch's classes, so a worker killed in the middle of a batch loses only
     that batch, and the next call starts again right after the last batch
     that was committed.
+
+    Every batch ranks its customers (quintiles, Pareto tiers) among all the
+    company's customers as of the pass's date. Those ranks come from one
+    snapshot of the metrics taken by the first batch that needs them, so a
+    pass costs the company-wide metrics query once, not once per batch, and
+    all its batches rank against the same figures.
     """
 
     _name = "customer.class.run"
@@ -108,11 +119,12 @@ class CustomerClassRun(models.Model):
         partner_ids = partner_ids[:batch_size]
         if not partner_ids:
             self.write({"state": "done", "date_done": fields.Datetime.now()})
+            self._drop_metrics_snapshot()
             return 0
         dimensions = self.env["customer.class.dimension"].search([("automatic", "=", True)])
         classifier = self.env["customer.classifier"].with_company(company)
         partners = self.env["res.partner"].browse(partner_ids)
-        changes = classifier._apply(classifier._propose(dimensions, partners, company, self.date_to), company)
+        changes = classifier._apply(classifier._propose(dimensions, partners, company, self.date_to, run=self), company)
         values = {
             "last_partner_id": partner_ids[-1],
             "done_count": self.done_count + len(partner_ids),
@@ -121,6 +133,86 @@ class CustomerClassRun(models.Model):
         }
         if last_batch:
             values.update(state="done", date_done=fields.Datetime.now())
+            self._drop_metrics_snapshot()
         self.write(values)
         _logger.info("Reclassified %s customers of %s (%s changes)", len(partner_ids), company.name, len(changes))
         return len(partner_ids)
+
+    def _snapshot_metrics(self, window_months, partner_ids):
+        """Metrics of ``partner_ids`` for a window, read from the pass's
+        snapshot; the first call for a window takes the snapshot of all the
+        pass's customers with one INSERT ... SELECT of the metrics query."""
+        self.ensure_one()
+        Metrics = self.env["customer.metrics"]
+        columns = SQL(", ").join(SQL.identifier(column) for column in METRIC_COLUMNS)
+        taken = self.env.execute_query(
+            SQL(
+                "SELECT 1 FROM customer_class_run_metrics WHERE run_id = %s AND window_months = %s LIMIT 1",
+                self.id,
+                window_months,
+            )
+        )
+        if not taken:
+            date_from = self.date_to - relativedelta(months=window_months) + timedelta(days=1)
+            query = Metrics._metrics_query(
+                self.company_id, date_from, self.date_to, self._customer_ids_query(self.company_id)
+            )
+            Metrics._execute_without_jit(
+                SQL(
+                    """INSERT INTO customer_class_run_metrics (run_id, window_months, %(columns)s)
+                       SELECT %(run)s, %(window)s, %(columns)s FROM (%(query)s) metrics""",
+                    columns=columns,
+                    run=self.id,
+                    window=window_months,
+                    query=query,
+                )
+            )
+        rows = self.env.execute_query_dict(
+            SQL(
+                """SELECT %(columns)s FROM customer_class_run_metrics
+                    WHERE run_id = %(run)s AND window_months = %(window)s AND partner_id = ANY(%(ids)s)""",
+                columns=columns,
+                run=self.id,
+                window=window_months,
+                ids=list(partner_ids),
+            )
+        )
+        return Metrics._metrics_from_rows(rows, window_months)
+
+    def _drop_metrics_snapshot(self):
+        self.env.execute_query(SQL("DELETE FROM customer_class_run_metrics WHERE run_id IN %s", tuple(self.ids)))
+
+
+class CustomerClassRunMetrics(models.Model):
+    """The metrics of a scheduled pass's customers as of the pass's date,
+    kept while the pass runs (see ``customer.class.run``)."""
+
+    _name = "customer.class.run.metrics"
+    _description = "Scheduled Reclassification Metrics"
+    _log_access = False
+
+    run_id = fields.Many2one("customer.class.run", required=True, ondelete="cascade", readonly=True)
+    window_months = fields.Integer(required=True, readonly=True)
+    # A customer's id; technical, not a reference: the snapshot is rebuilt
+    # from the ledger whenever a pass needs it.
+    partner_id = fields.Integer(required=True, readonly=True)
+    revenue = fields.Float(digits=False, readonly=True)
+    invoice_count = fields.Integer(readonly=True)
+    first_invoice_date = fields.Date(readonly=True)
+    last_invoice_date = fields.Date(readonly=True)
+    lifetime_revenue = fields.Float(digits=False, readonly=True)
+    avg_days_late = fields.Float(digits=False, readonly=True)
+    open_balance = fields.Float(digits=False, readonly=True)
+    r_score = fields.Integer(readonly=True)
+    f_score = fields.Integer(readonly=True)
+    m_score = fields.Integer(readonly=True)
+    value_tier = fields.Char(readonly=True)
+    contribution = fields.Float(digits=False, readonly=True)
+
+    _sql_constraints = [
+        (
+            "run_window_partner_unique",
+            "unique(run_id, window_months, partner_id)",
+            "A pass keeps one snapshot of a customer's metrics per window.",
+        ),
+    ]

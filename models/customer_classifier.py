@@ -25,13 +25,17 @@ class CustomerClassifier(models.AbstractModel):
     _description = "Customer Classifier"
 
     @api.model
-    def _get_rule_values(self, partners, company, date_to, window_months, credit=False):
+    def _get_rule_values(self, partners, company, date_to, window_months, credit=False, run=None):
         """{partner id: {metric: value}} for rules of a window; with
-        ``credit``, the payment-behaviour metrics and credit score too."""
+        ``credit``, the payment-behaviour metrics and credit score too. A
+        scheduled ``run`` reads the ranked metrics from its snapshot."""
         date_from = date_to - relativedelta(months=window_months) + timedelta(days=1)
-        metrics = self.env["customer.metrics"]._compute_metrics(
-            company, date_from, date_to, partner_ids=partners.ids, window_months=window_months
-        )
+        if run:
+            metrics = run._snapshot_metrics(window_months, partners.ids)
+        else:
+            metrics = self.env["customer.metrics"]._compute_metrics(
+                company, date_from, date_to, partner_ids=partners.ids, window_months=window_months
+            )
         self.env["res.partner"].flush_model(["employee_count", "annual_revenue"])
         partner_rows = self.env.execute_query(
             SQL(
@@ -58,14 +62,15 @@ class CustomerClassifier(models.AbstractModel):
         return values
 
     @api.model
-    def _propose(self, dimensions, partners, company, date_to=None, window_months=None):
+    def _propose(self, dimensions, partners, company, date_to=None, window_months=None, run=None):
         """One proposal per (customer, dimension): the class the rules give,
         the current one, why (for a proposal that changes the class), and
         whether a lock keeps the current one.
 
         Proposals are plain dicts of ids so that a scope of many thousand
         customers costs a few queries: the metrics, one search per rule with
-        a customer filter, and the current assignments.
+        a customer filter, and the current assignments. A scheduled ``run``
+        takes the ranked metrics from its snapshot.
         """
         date_to = date_to or fields.Date.context_today(self)
         self.env["res.partner"].flush_model(["commercial_partner_id"])
@@ -78,6 +83,8 @@ class CustomerClassifier(models.AbstractModel):
                 )
             )
         )
+        if not partners:
+            return []
         self.env["customer.class.assignment"].flush_model()
         current = {
             (partner_id, dimension_id): (class_id, locked)
@@ -102,7 +109,7 @@ class CustomerClassifier(models.AbstractModel):
             )
             if (window, credit) not in values_by_window:
                 values_by_window[(window, credit)] = self._get_rule_values(
-                    partners, company, date_to, window, credit=credit
+                    partners, company, date_to, window, credit=credit, run=run
                 )
             values = values_by_window[(window, credit)]
             rules = dimension.rule_ids.filtered("active").sorted(lambda r: (r.sequence, r.id))
@@ -111,9 +118,10 @@ class CustomerClassifier(models.AbstractModel):
                 domain = rule._get_partner_domain()
                 members = None
                 if domain:
-                    # A large scope is faster filtered in memory than sent
-                    # to PostgreSQL as a list of ids.
-                    scope = [] if len(partners) > 1000 else [("id", "in", partners.ids)]
+                    # The scope's id range, filtered exactly in memory: a
+                    # batch of the scheduled pass is one range, and a long
+                    # list of ids costs PostgreSQL more than a range.
+                    scope = [("id", ">=", partners.ids[0]), ("id", "<=", partners.ids[-1])]
                     members = set(
                         self.env["res.partner"]
                         .with_company(company)

@@ -21,6 +21,22 @@ CREDIT_SCORE_CAPS = {
     "utilisation": 150.0,
 }
 CREDIT_METRICS = (*CREDIT_SCORE_CAPS, "credit_score")
+# Columns of the metrics query, in order.
+METRIC_COLUMNS = (
+    "partner_id",
+    "revenue",
+    "invoice_count",
+    "first_invoice_date",
+    "last_invoice_date",
+    "lifetime_revenue",
+    "avg_days_late",
+    "open_balance",
+    "r_score",
+    "f_score",
+    "m_score",
+    "value_tier",
+    "contribution",
+)
 
 
 class CustomerMetrics(models.AbstractModel):
@@ -36,12 +52,34 @@ class CustomerMetrics(models.AbstractModel):
 
     @api.model
     def _compute_metrics(self, company, date_from, date_to, partner_ids=None, window_months=12):
-        """Return ``{commercial partner id: {metric: value}}``.
+        """Return ``{commercial partner id: {metric: value}}``; see
+        :meth:`_metrics_query` for the scope and the figures."""
+        query = self._metrics_query(company, date_from, date_to, partner_ids)
+        return self._metrics_from_rows(self._execute_without_jit(query), window_months)
 
-        Scope: ``partner_ids`` (commercial partners) or every customer with a
-        posted invoice, credit note or open item of ``company``. Scores and
-        tiers always rank a customer among all the company's customers. Revenue, invoice count
-        and lateness cover ``[date_from, date_to]``; first/last invoice date,
+    @api.model
+    def _metrics_from_rows(self, rows, window_months):
+        """``{partner id: {metric: value}}`` from rows of the metrics query
+        (or of a copy of them), with the figures derived in Python."""
+        metrics = {}
+        for row in rows:
+            partner_id = row.pop("partner_id")
+            row = {key: float(value) if isinstance(value, Decimal) else value for key, value in row.items()}
+            row["average_invoice"] = row["revenue"] / row["invoice_count"] if row["invoice_count"] else 0.0
+            row["clv"] = self._project_clv(row["lifetime_revenue"], row["revenue"], window_months)
+            metrics[partner_id] = row
+        return metrics
+
+    @api.model
+    def _metrics_query(self, company, date_from, date_to, partner_ids=None):
+        """The metrics as one grouped query, one row per customer with the
+        columns of ``METRIC_COLUMNS``.
+
+        Scope: ``partner_ids`` (commercial partners, as ids or as a query
+        selecting them) or every customer with a posted invoice, credit note
+        or open item of ``company``. Scores and tiers always rank a customer
+        among all the company's customers. Revenue, invoice count and
+        lateness cover ``[date_from, date_to]``; first/last invoice date,
         lifetime revenue and open balance everything up to ``date_to``. R, F
         and M are scored 1 to 5 by quintiles over the customers active in the
         window (equal values share a score); tiers follow the Pareto shares.
@@ -50,7 +88,14 @@ class CustomerMetrics(models.AbstractModel):
         self.env["account.move"].flush_model()
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
-        query = SQL(
+        if partner_ids is None:
+            scope, output_scope = SQL("FALSE"), SQL("TRUE")
+        elif isinstance(partner_ids, SQL):
+            scope, output_scope = SQL("p.id IN (%s)", partner_ids), SQL("base.partner_id IN (%s)", partner_ids)
+        else:
+            ids = list(partner_ids)
+            scope, output_scope = SQL("p.id = ANY(%s)", ids), SQL("base.partner_id = ANY(%s)", ids)
+        return SQL(
             """
             WITH docs AS (
                 SELECT move.commercial_partner_id AS partner_id, move.move_type, move.invoice_date,
@@ -146,19 +191,11 @@ class CustomerMetrics(models.AbstractModel):
             company=company.id,
             date_from=date_from,
             date_to=date_to,
-            scope=SQL("FALSE") if partner_ids is None else SQL("p.id = ANY(%s)", list(partner_ids)),
-            output_scope=SQL("TRUE") if partner_ids is None else SQL("base.partner_id = ANY(%s)", list(partner_ids)),
+            scope=scope,
+            output_scope=output_scope,
             tier_a=TIER_A_SHARE,
             tier_b=TIER_B_SHARE,
         )
-        metrics = {}
-        for row in self._execute_without_jit(query):
-            partner_id = row.pop("partner_id")
-            row = {key: float(value) if isinstance(value, Decimal) else value for key, value in row.items()}
-            row["average_invoice"] = row["revenue"] / row["invoice_count"] if row["invoice_count"] else 0.0
-            row["clv"] = self._project_clv(row["lifetime_revenue"], row["revenue"], window_months)
-            metrics[partner_id] = row
-        return metrics
 
     @api.model
     def _compute_credit_metrics(self, company, date_from, date_to, partner_ids):

@@ -289,6 +289,28 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual(self._tier(self.mid), self.tier_b)
         self.assertEqual(len(self._history().filtered(lambda h: h.dimension_id == self.tier_dim)), 4)
 
+    def test_scheduled_pass_ranks_against_one_snapshot(self):
+        Run = self.env["customer.class.run"].sudo()
+        Run.search([("state", "=", "running")]).write({"state": "done"})
+        run = Run.create({"company_id": self.company.id, "date_to": self.as_of})
+        total = Run._count_customers(self.company)
+        Snapshot = self.env["customer.class.run.metrics"].sudo()
+        run._process_batch(1)
+        snapshot = Snapshot.search([("run_id", "=", run.id), ("window_months", "=", 12)])
+        self.assertEqual(len(snapshot), total, "one snapshot row per customer of the pass")
+        self.assertEqual(snapshot.filtered(lambda row: row.partner_id == self.big.id).value_tier, "A")
+        self.assertGreater(self.small.id, run.last_partner_id)
+        # Small sells a lot once the pass has started: the pass still ranks
+        # everybody as it found them; the next classification sees it.
+        self._invoice(self.small, "2026-06-01", 100000)
+        while run.state == "running":
+            run._process_batch(1)
+        self.assertEqual(self._tier(self.small), self.tier_c)
+        self.assertEqual(self._tier(self.big), self.tier_a)
+        self.assertFalse(Snapshot.search([("run_id", "=", run.id)]), "the snapshot goes with the finished pass")
+        self._wizard().action_apply()
+        self.assertEqual(self._tier(self.small), self.tier_a)
+
     # ------------------------------------------------------------ documents
 
     def test_classes_frozen_on_posted_documents(self):

@@ -452,7 +452,8 @@ def cmd_bench_classify(args):
         results.append(json.loads(out.read_text()))
     header = (
         f"{'customers':>10} {'inv. lines':>11} {'bare SQL':>9} {'metrics':>8} {'propose':>8} {'x SQL':>6} "
-        f"{'changes':>8} {'apply':>8} {'first run':>9} {'x SQL':>6} {'rerun':>8} {'x SQL':>6} {'checks':>7}"
+        f"{'changes':>8} {'apply':>8} {'first run':>9} {'x SQL':>6} {'rerun':>8} {'x SQL':>6} "
+        f"{'pass':>8} {'x SQL':>6} {'checks':>7}"
     )
     print(header)
     for r in results:
@@ -460,6 +461,7 @@ def cmd_bench_classify(args):
             f"{r['customers']:>10,} {r['invoice_lines']:>11,} {r['bare_sql_s']:>8.2f}s {r['metrics_s']:>7.2f}s "
             f"{r['propose_s']:>7.2f}s {r['propose_vs_sql']:>5.1f}x {r['changes']:>8,} {r['apply_s']:>7.2f}s "
             f"{r['classify_s']:>8.2f}s {r['classify_vs_sql']:>5.1f}x {r['rerun_s']:>7.2f}s {r['rerun_vs_sql']:>5.1f}x "
+            f"{r['pass_s']:>7.2f}s {r['pass_vs_sql']:>5.1f}x "
             f"{'ok' if not r['mismatches'] else str(r['mismatches']) + ' diff':>7}"
         )
     return 1 if any(r["mismatches"] for r in results) else 0
