@@ -26,7 +26,6 @@ class CustomerClassAssignment(models.Model):
     rule_id = fields.Many2one("customer.class.rule", ondelete="set null", readonly=True)
     user_id = fields.Many2one("res.users", string="Set by", readonly=True)
     date = fields.Datetime(readonly=True)
-    metrics = fields.Json(readonly=True)
 
     _sql_constraints = [
         (

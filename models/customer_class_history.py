@@ -1,5 +1,9 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from .customer_class_rule import format_metric
 
 
 class CustomerClassHistory(models.Model):
@@ -22,6 +26,25 @@ class CustomerClassHistory(models.Model):
     reason = fields.Char(readonly=True)
     metrics = fields.Json(readonly=True)
     revenue = fields.Float(readonly=True, help="Revenue in the window when the change was made.")
+    metrics_html = fields.Html(string="Metrics at the time", compute="_compute_metrics_html", sanitize=False)
+
+    @api.depends("metrics")
+    def _compute_metrics_html(self):
+        """The snapshot as a table, in the rules' order and words."""
+        labels = self.env["customer.class.rule.condition"]._fields["metric"]._description_selection(self.env)
+        for record in self:
+            metrics = record.metrics or {}
+            rows = [
+                Markup("<tr><td>%s</td><td class='text-end'>%s</td></tr>") % (label, format_metric(metrics[key]))
+                for key, label in labels
+                if metrics.get(key) is not None
+            ]
+            record.metrics_html = (
+                Markup("<table class='table table-sm o_customer_class_metrics'><tbody>%s</tbody></table>")
+                % Markup().join(rows)
+                if rows
+                else False
+            )
 
     def write(self, vals):
         if self:

@@ -104,7 +104,7 @@ class CustomerClassRule(models.Model):
     @staticmethod
     def _compiled_explain(compiled, values, template):
         parts = [
-            f"{label} = {_format_number(values.get(metric))}"
+            f"{label} = {format_metric(values.get(metric))}"
             + (f" ≥ {low:,g}" if low is not None else "")
             + (f" ≤ {high:,g}" if high is not None else "")
             for metric, low, high, label in compiled[3]
@@ -123,7 +123,7 @@ class CustomerClassRule(models.Model):
         return self._compiled_explain(self._compile(), values, self._explain_template())
 
 
-def _format_number(value):
+def format_metric(value):
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, int):

@@ -226,9 +226,9 @@ class CustomerClassifier(models.AbstractModel):
                    assigned AS (
                        INSERT INTO customer_class_assignment
                               (partner_id, company_id, dimension_id, class_id, locked, reason, rule_id, user_id,
-                               date, metrics)
+                               date)
                        SELECT partner_id, %(company)s, dimension_id, new_class_id, FALSE, reason, rule_id, %(uid)s,
-                              %(now)s, metrics
+                              %(now)s
                          FROM changed
                    )
                    INSERT INTO customer_class_history
@@ -364,8 +364,10 @@ class CustomerClassifier(models.AbstractModel):
 
 
 def _jsonable(values):
+    """The metrics as the history keeps them: dates as ISO strings, amounts
+    and shares to the cent."""
     return {
-        key: value.isoformat() if isinstance(value, date) else value
+        key: value.isoformat() if isinstance(value, date) else round(value, 2) if isinstance(value, float) else value
         for key, value in values.items()
         if value is not None
     }

@@ -121,6 +121,7 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual(big_log.rule_id, self.ref("account_customer_ledger.rule_value_tier_a"))
         self.assertEqual(big_log.metrics["revenue"], 9000)
         self.assertAlmostEqual(big_log.metrics["contribution"], 90)
+        self.assertRegex(big_log.metrics_html, r"Revenue in window</td><td[^>]*>9,000<")
         self.assertIn("Customer reclassified", self.big.message_ids[0].body)
         # Running again changes nothing and logs nothing more.
         self._wizard().action_apply()
