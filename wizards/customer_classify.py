@@ -3,6 +3,7 @@ import ast
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 
 class CustomerClassify(models.TransientModel):
@@ -82,24 +83,38 @@ class CustomerClassify(models.TransientModel):
         proposals = self._get_proposals()
         self.line_ids.unlink()
         self.summary_ids.unlink()
-        self.env["customer.classify.line"].create(
-            [
-                {
-                    "wizard_id": self.id,
-                    "partner_id": p["partner_id"],
-                    "dimension_id": p["dimension_id"],
-                    "old_class_id": p["old_class_id"],
-                    "new_class_id": p["new_class_id"],
-                    "reason": p["reason"],
-                    "locked": p["locked"],
-                }
-                for p in proposals
-                if p["new_class_id"] and p["new_class_id"] != p["old_class_id"]
-            ]
-        )
+        self._insert_lines([p for p in proposals if p["new_class_id"] and p["new_class_id"] != p["old_class_id"]])
         self.env["customer.classify.summary"].create(self._prepare_summary_vals(proposals))
         self.state = "preview"
         return self._reopen()
+
+    def _insert_lines(self, changes):
+        """The changes as preview lines, in one statement: a first
+        classification of a whole ledger proposes four changes per customer."""
+        Line = self.env["customer.classify.line"]
+        Line.flush_model()
+        uid, now = self.env.uid, fields.Datetime.now()
+        self.env.execute_query(
+            SQL(
+                """INSERT INTO customer_classify_line
+                          (wizard_id, partner_id, dimension_id, old_class_id, new_class_id, reason, locked,
+                           create_uid, create_date, write_uid, write_date)
+                   SELECT %(wizard)s, c.*, %(uid)s, %(now)s, %(uid)s, %(now)s
+                     FROM unnest(%(partners)s::int[], %(dimensions)s::int[], %(old)s::int[], %(new)s::int[],
+                                 %(reasons)s::varchar[], %(locked)s::bool[]) AS c""",
+                wizard=self.id,
+                uid=uid,
+                now=now,
+                partners=[c["partner_id"] for c in changes],
+                dimensions=[c["dimension_id"] for c in changes],
+                old=[c["old_class_id"] or None for c in changes],
+                new=[c["new_class_id"] for c in changes],
+                reasons=[c["reason"] for c in changes],
+                locked=[bool(c["locked"]) for c in changes],
+            )
+        )
+        Line.invalidate_model()
+        self.invalidate_recordset(["line_ids"])
 
     def _prepare_summary_vals(self, proposals):
         counts = {}
