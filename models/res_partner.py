@@ -127,7 +127,7 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         """A class set by hand is locked and logged."""
-        manual = [f for f in CLASS_FIELDS if f in vals] if not self.env.context.get("customer_class_sync") else []
+        manual = [f for f in CLASS_FIELDS if f in vals]
         if (
             manual
             and not self.env.su
