@@ -141,7 +141,9 @@ class CustomerClassRun(models.Model):
     def _snapshot_metrics(self, window_months, partner_ids):
         """Metrics of ``partner_ids`` for a window, read from the pass's
         snapshot; the first call for a window takes the snapshot of all the
-        pass's customers with one INSERT ... SELECT of the metrics query."""
+        pass's customers with one INSERT ... SELECT of the metrics query.
+        Customers that appeared after the snapshot get their figures from
+        the live query."""
         self.ensure_one()
         Metrics = self.env["customer.metrics"]
         columns = SQL(", ").join(SQL.identifier(column) for column in METRIC_COLUMNS)
@@ -152,8 +154,8 @@ class CustomerClassRun(models.Model):
                 window_months,
             )
         )
+        date_from = self.date_to - relativedelta(months=window_months) + timedelta(days=1)
         if not taken:
-            date_from = self.date_to - relativedelta(months=window_months) + timedelta(days=1)
             query = Metrics._metrics_query(
                 self.company_id, date_from, self.date_to, self._customer_ids_query(self.company_id)
             )
@@ -177,7 +179,12 @@ class CustomerClassRun(models.Model):
                 ids=list(partner_ids),
             )
         )
-        return Metrics._metrics_from_rows(rows, window_months)
+        metrics = Metrics._metrics_from_rows(rows, window_months)
+        # Customers who became customers after the snapshot was taken.
+        missing = set(partner_ids) - set(metrics)
+        if missing:
+            metrics.update(Metrics._compute_metrics(self.company_id, date_from, self.date_to, missing, window_months))
+        return metrics
 
     def _drop_metrics_snapshot(self):
         self.env.execute_query(SQL("DELETE FROM customer_class_run_metrics WHERE run_id IN %s", tuple(self.ids)))

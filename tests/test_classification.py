@@ -304,10 +304,15 @@ class TestClassification(LedgerTestCommon):
         # Small sells a lot once the pass has started: the pass still ranks
         # everybody as it found them; the next classification sees it.
         self._invoice(self.small, "2026-06-01", 100000)
+        # A customer that did not exist when the snapshot was taken is
+        # classified on the ledger as it is.
+        newcomer = self.env["res.partner"].create({"name": "Newcomer", "is_company": True})
+        self._invoice(newcomer, "2026-06-02", 100000)
         while run.state == "running":
             run._process_batch(1)
         self.assertEqual(self._tier(self.small), self.tier_c)
         self.assertEqual(self._tier(self.big), self.tier_a)
+        self.assertEqual(self._tier(newcomer), self.tier_a)
         self.assertFalse(Snapshot.search([("run_id", "=", run.id)]), "the snapshot goes with the finished pass")
         self._wizard().action_apply()
         self.assertEqual(self._tier(self.small), self.tier_a)
