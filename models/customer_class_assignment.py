@@ -49,9 +49,10 @@ class CustomerClassAssignment(models.Model):
             raise AccessError(self.env._("Only classification managers can unlock customer classes."))
         locked = self.filtered("locked")
         locked.sudo().write({"locked": False})
-        for partner, assignments in locked.grouped("partner_id").items():
-            partner.sudo().message_post(
-                body=Markup("<br/>").join(
+        by_partner = locked.grouped("partner_id")
+        locked.partner_id._message_log_batch(
+            {
+                partner.id: Markup("<br/>").join(
                     self.env._(
                         "%(dimension)s: %(cls)s unlocked by %(user)s, the rules decide it from the next classification",
                         dimension=assignment.dimension_id.name,
@@ -59,7 +60,8 @@ class CustomerClassAssignment(models.Model):
                         user=self.env.user.name,
                     )
                     for assignment in assignments
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+                )
+                for partner, assignments in by_partner.items()
+            }
+        )
         return True
