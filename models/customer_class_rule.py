@@ -46,8 +46,9 @@ class CustomerClassRule(models.Model):
             rule._get_partner_domain()
 
     def _get_partner_domain(self):
-        """The rule's partner domain as a list, refused when it is not a
-        valid literal domain on customers."""
+        """The rule's partner domain as a list (empty for a rule without a
+        customer filter), refused when it is not a valid literal domain on
+        customers."""
         self.ensure_one()
         text = (self.partner_domain or "[]").strip()
         try:
@@ -64,7 +65,7 @@ class CustomerClassRule(models.Model):
                     error=exc,
                 )
             ) from exc
-        return domain
+        return [] if domain == expression.TRUE_DOMAIN else domain
 
     def _compile(self):
         """The rule as plain data for classifying many customers at once:

@@ -85,6 +85,8 @@ class CustomerClassifier(models.AbstractModel):
         )
         if not partners:
             return []
+        # ``partners.ids`` builds a new list on each access: read it once.
+        partner_ids = partners.ids
         self.env["customer.class.assignment"].flush_model()
         current = {
             (partner_id, dimension_id): (class_id, locked)
@@ -94,7 +96,7 @@ class CustomerClassifier(models.AbstractModel):
                          FROM customer_class_assignment
                         WHERE company_id = %s AND partner_id = ANY(%s)""",
                     company.id,
-                    partners.ids,
+                    partner_ids,
                 )
             )
         }
@@ -121,7 +123,7 @@ class CustomerClassifier(models.AbstractModel):
                     # The scope's id range, filtered exactly in memory: a
                     # batch of the scheduled pass is one range, and a long
                     # list of ids costs PostgreSQL more than a range.
-                    scope = [("id", ">=", partners.ids[0]), ("id", "<=", partners.ids[-1])]
+                    scope = [("id", ">=", partner_ids[0]), ("id", "<=", partner_ids[-1])]
                     members = set(
                         self.env["res.partner"]
                         .with_company(company)
@@ -136,7 +138,7 @@ class CustomerClassifier(models.AbstractModel):
             )
             template = Rule._explain_template()
             matches = Rule._compiled_matches
-            for partner_id in partners.ids:
+            for partner_id in partner_ids:
                 row = values[partner_id]
                 old_class_id, locked = current.get((partner_id, dimension_id), (False, False))
                 match = None
