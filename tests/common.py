@@ -1,6 +1,10 @@
+import threading
+from contextlib import contextmanager
 from datetime import date
 
-from odoo import Command
+import psycopg2.errors
+
+from odoo import Command, api
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.account_customer_ledger.models import ledger_plan
@@ -53,3 +57,49 @@ class LedgerTestCommon(AccountTestInvoicingCommon):
         cls.env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
             {"payment_date": payment_date}
         )._create_payments()
+
+
+@contextmanager
+def committed_env(registry, company_id):
+    """A superuser environment on a cursor of its own, committed on
+    leaving: for tests of concurrent transactions, which cannot see the
+    test's own uncommitted records."""
+    with registry.cursor() as cr:
+        yield api.Environment(cr, api.SUPERUSER_ID, {"allowed_company_ids": [company_id]})
+
+
+def race(registry, company_id, body, workers=2, tries=3):
+    """Run ``body(env)`` in ``workers`` threads at the same moment, each in a
+    transaction of its own whose snapshot is taken before any of them
+    starts; what ``body`` did is committed when it returns. A serialization
+    failure is retried as Odoo retries a request. Returns, in the order the
+    workers end, what ``body`` returned or the name of the exception that
+    stopped it."""
+    barrier = threading.Barrier(workers)
+    outcome = []
+
+    def worker():
+        result = None
+        for attempt in range(tries):
+            with committed_env(registry, company_id) as env:
+                env.cr.execute("SELECT 1")  # the transaction's snapshot is taken here
+                if attempt == 0:
+                    barrier.wait(timeout=30)
+                try:
+                    result = body(env)
+                    break
+                except psycopg2.errors.SerializationFailure:
+                    env.cr.rollback()
+                    result = "serialization failure"
+                except Exception as exc:  # reported to the caller
+                    env.cr.rollback()
+                    result = type(exc).__name__
+                    break
+        outcome.append(result)
+
+    threads = [threading.Thread(target=worker) for _i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcome

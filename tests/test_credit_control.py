@@ -1,14 +1,11 @@
-import threading
 from datetime import date, timedelta
 
-import psycopg2.errors
-
-from odoo import Command, api, fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
-from .common import LedgerTestCommon
+from .common import LedgerTestCommon, committed_env, race
 
 
 @tagged("post_install", "-at_install")
@@ -376,72 +373,46 @@ class TestCreditRace(LedgerTestCommon):
         (as an import or an API call does) for a customer with a limit of
         1,000: neither sees the other's draft, so only the lock on the
         customer keeps them from passing together."""
-        registry = self.registry
         company_id = self.env.ref("base.main_company").id  # committed, unlike the test's own companies
-        with registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {"allowed_company_ids": [company_id]})
+        with committed_env(self.registry, company_id) as env:
             self.assertTrue(env.company.chart_template, "the race needs a company with a chart of accounts")
             partner = env["res.partner"].create({"name": "Race Co", "is_company": True})
             partner.write({"customer_credit_policy": "fixed", "credit_limit": 1000.0})
             partner_id = partner.id
-            cr.commit()  # pylint: disable=invalid-commit
 
-        barrier = threading.Barrier(2)
-        outcome = []
-
-        def worker():
-            result = None
-            for attempt in range(3):  # as Odoo retries a serialization failure
-                with registry.cursor() as cr:
-                    env = api.Environment(cr, api.SUPERUSER_ID, {"allowed_company_ids": [company_id]})
-                    env["res.partner"].browse(partner_id).name  # noqa: B018 - the snapshot is taken here
-                    if attempt == 0:
-                        barrier.wait(timeout=30)
-                    move = env["account.move"].create(
-                        {
-                            "move_type": "out_invoice",
-                            "partner_id": partner_id,
-                            "invoice_date": date.today(),
-                            "invoice_line_ids": [
-                                Command.create({"name": "Goods", "quantity": 1, "price_unit": 600.0, "tax_ids": []})
-                            ],
-                        }
-                    )
-                    try:
-                        move.action_post()
-                        cr.commit()  # pylint: disable=invalid-commit
-                        result = "posted"
-                        break
-                    except UserError:
-                        cr.rollback()
-                        result = "refused"
-                        break
-                    except psycopg2.errors.SerializationFailure:
-                        cr.rollback()
-                        result = "serialization failure"
-            outcome.append(result)
+        def post(env):
+            move = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner_id,
+                    "invoice_date": date.today(),
+                    "invoice_line_ids": [
+                        Command.create({"name": "Goods", "quantity": 1, "price_unit": 600.0, "tax_ids": []})
+                    ],
+                }
+            )
+            try:
+                move.action_post()
+            except UserError:
+                env.cr.rollback()
+                return "refused"
+            return "posted"
 
         try:
-            threads = [threading.Thread(target=worker) for _i in range(2)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=120)
+            outcome = race(self.registry, company_id, post)
             self.assertEqual(sorted(outcome), ["posted", "refused"])
-            with registry.cursor() as cr:
-                cr.execute(
+            with committed_env(self.registry, company_id) as env:
+                env.cr.execute(
                     SQL(
                         "SELECT count(*) FROM account_move WHERE partner_id = %s AND state = 'posted'",
                         partner_id,
                     )
                 )
-                self.assertEqual(cr.fetchone()[0], 1)
+                self.assertEqual(env.cr.fetchone()[0], 1)
         finally:
-            with registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {"allowed_company_ids": [company_id]})
-                cr.execute(SQL("DELETE FROM customer_credit_log WHERE partner_id = %s", partner_id))
+            with committed_env(self.registry, company_id) as env:
+                env.cr.execute(SQL("DELETE FROM customer_credit_log WHERE partner_id = %s", partner_id))
                 records = env["account.move"].search([("partner_id", "=", partner_id)])
                 records.filtered(lambda m: m.state == "posted").button_draft()
                 records.with_context(force_delete=True).unlink()
                 env["res.partner"].browse(partner_id).unlink()
-                cr.commit()  # pylint: disable=invalid-commit
