@@ -184,7 +184,13 @@ class CustomerClassifier(models.AbstractModel):
     def _write_assignments_and_history(self, changes, company):
         """Replace the changed assignments and log the changes with one
         statement per table (the classifier may change a hundred thousand
-        customers at once; row-by-row ORM creates would dominate)."""
+        customers at once; row-by-row ORM creates would dominate).
+
+        Assignments are upserted: when another transaction classified the
+        same customer after this one read the classes, PostgreSQL refuses
+        the upsert with a serialization failure, which Odoo retries on the
+        fresh classes, instead of a unique-key violation or a change logged
+        twice."""
         Assignment = self.env["customer.class.assignment"]
         History = self.env["customer.class.history"]
         Assignment.flush_model()
@@ -209,19 +215,6 @@ class CustomerClassifier(models.AbstractModel):
             list(snapshots),
             [json.dumps(_jsonable(metrics)) for metrics in snapshots.values()],
         )
-        replaced = [c for c in changes if c["old_class_id"]]
-        if replaced:
-            self.env.execute_query(
-                SQL(
-                    """DELETE FROM customer_class_assignment a
-                        USING unnest(%(partners)s::int[], %(dimensions)s::int[]) AS c(partner_id, dimension_id)
-                        WHERE a.company_id = %(company)s AND a.partner_id = c.partner_id
-                          AND a.dimension_id = c.dimension_id""",
-                    partners=[c["partner_id"] for c in replaced],
-                    dimensions=[c["dimension_id"] for c in replaced],
-                    company=company.id,
-                )
-            )
         self.env.execute_query(
             SQL(
                 """WITH changed AS (%(changed)s),
@@ -232,6 +225,9 @@ class CustomerClassifier(models.AbstractModel):
                        SELECT partner_id, %(company)s, dimension_id, new_class_id, FALSE, reason, rule_id, %(uid)s,
                               %(now)s
                          FROM changed
+                           ON CONFLICT (partner_id, company_id, dimension_id) DO UPDATE
+                              SET class_id = EXCLUDED.class_id, locked = FALSE, reason = EXCLUDED.reason,
+                                  rule_id = EXCLUDED.rule_id, user_id = EXCLUDED.user_id, date = EXCLUDED.date
                    )
                    INSERT INTO customer_class_history
                           (partner_id, company_id, dimension_id, old_class_id, new_class_id, date, rule_id, user_id,

@@ -2,10 +2,10 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import LedgerTestCommon
+from .common import LedgerTestCommon, committed_env, race
 
 
 @tagged("post_install", "-at_install")
@@ -401,3 +401,48 @@ class TestClassification(LedgerTestCommon):
             history.write({"reason": "changed"})
         with self.assertRaisesRegex(UserError, "cannot be deleted"):
             history.sudo().unlink()
+
+
+@tagged("post_install", "-at_install")
+class TestClassificationRace(TransactionCase):
+    """Two workers classifying the same customer at the same moment."""
+
+    as_of = date(2026, 12, 31)
+
+    def test_concurrent_classifications_log_one_change(self):
+        """Each worker reads the classes, then writes; neither sees the
+        other's assignment. The second must fail with a serialization
+        error (which Odoo retries: the retry finds nothing left to change),
+        not with a unique-key violation or a second logged change."""
+        company_id = self.env.ref("base.main_company").id  # committed, unlike the test's own records
+        dimension_ids = [
+            self.env.ref("account_customer_ledger.dimension_value_tier").id,
+            self.env.ref("account_customer_ledger.dimension_region").id,
+        ]
+        with committed_env(self.registry, company_id) as env:
+            partner_id = (
+                env["res.partner"]
+                .create({"name": "Race Customer", "is_company": True, "country_id": env.ref("base.cn").id})
+                .id
+            )
+
+        def classify(env):
+            classifier = env["customer.classifier"]
+            dimensions = env["customer.class.dimension"].browse(dimension_ids)
+            proposals = classifier._propose(dimensions, env["res.partner"].browse(partner_id), env.company, self.as_of)
+            return len(classifier._apply(proposals, env.company))
+
+        try:
+            outcome = race(self.registry, company_id, classify)
+            self.assertEqual(sorted(outcome, key=str), [0, 2], "one worker classifies, the other's retry finds it done")
+            with committed_env(self.registry, company_id) as env:
+                domain = [("partner_id", "=", partner_id), ("company_id", "=", company_id)]
+                self.assertEqual(len(env["customer.class.assignment"].search(domain)), 2)
+                self.assertEqual(len(env["customer.class.history"].search(domain)), 2, "each change logged once")
+                self.assertEqual(
+                    env["res.partner"].browse(partner_id).with_company(company_id).region_class_id,
+                    env.ref("account_customer_ledger.class_region_cn"),
+                )
+        finally:
+            with committed_env(self.registry, company_id) as env:
+                env["res.partner"].browse(partner_id).unlink()
