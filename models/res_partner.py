@@ -146,6 +146,12 @@ class ResPartner(models.Model):
 
     def _record_manual_classes(self, fnames):
         company = self.env.company
+        # Write the partners' class fields before their assignments: when a
+        # classification changed these customers after this transaction
+        # began, the row update fails with a serialization error (retried by
+        # Odoo on the new classes) before any assignment clashes with one
+        # the classification inserted.
+        self.flush_recordset(fnames)
         dimensions = {
             fname: dim_id for dim_id, fname in self.env["customer.class.dimension"]._get_partner_field_map().items()
         }

@@ -1,5 +1,7 @@
 from datetime import date
 
+import psycopg2.errors
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
@@ -442,6 +444,50 @@ class TestClassificationRace(TransactionCase):
                 self.assertEqual(
                     env["res.partner"].browse(partner_id).with_company(company_id).region_class_id,
                     env.ref("account_customer_ledger.class_region_cn"),
+                )
+        finally:
+            with committed_env(self.registry, company_id) as env:
+                env["res.partner"].browse(partner_id).unlink()
+
+    def test_class_set_by_hand_while_a_classification_commits(self):
+        """A manager's transaction began before a classification of the
+        same new customer committed: setting the class by hand fails with a
+        serialization error (Odoo retries it), never with a unique-key
+        violation; the retry locks the manager's class over the rules'."""
+        company_id = self.env.ref("base.main_company").id
+        region = self.env.ref("account_customer_ledger.dimension_region")
+        cn, apac = (self.env.ref(f"account_customer_ledger.class_region_{code}") for code in ("cn", "apac"))
+        with committed_env(self.registry, company_id) as env:
+            partner_id = (
+                env["res.partner"]
+                .create({"name": "Race Customer", "is_company": True, "country_id": env.ref("base.cn").id})
+                .id
+            )
+        try:
+            with committed_env(self.registry, company_id) as manual_env:
+                manual_env.cr.execute("SELECT 1")  # the manager's transaction begins
+                with committed_env(self.registry, company_id) as job_env:
+                    classifier = job_env["customer.classifier"]
+                    proposals = classifier._propose(
+                        job_env["customer.class.dimension"].browse(region.id),
+                        job_env["res.partner"].browse(partner_id),
+                        job_env.company,
+                        self.as_of,
+                    )
+                    self.assertEqual(len(classifier._apply(proposals, job_env.company)), 1)
+                partner = manual_env["res.partner"].browse(partner_id)
+                with self.assertRaises(psycopg2.errors.SerializationFailure), mute_logger("odoo.sql_db"):
+                    partner.write({"region_class_id": apac.id})
+                manual_env.cr.rollback()
+            with committed_env(self.registry, company_id) as env:  # Odoo's retry
+                env["res.partner"].browse(partner_id).write({"region_class_id": apac.id})
+            with committed_env(self.registry, company_id) as env:
+                domain = [("partner_id", "=", partner_id), ("company_id", "=", company_id)]
+                assignment = env["customer.class.assignment"].search(domain)
+                self.assertEqual((assignment.class_id.id, assignment.locked), (apac.id, True))
+                history = env["customer.class.history"].search(domain, order="id")
+                self.assertEqual(
+                    [(h.old_class_id.id, h.new_class_id.id) for h in history], [(False, cn.id), (cn.id, apac.id)]
                 )
         finally:
             with committed_env(self.registry, company_id) as env:
