@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 # Metrics a classification rule can test, with how a reason shows them.
 RULE_METRICS = [
@@ -61,6 +62,27 @@ class CustomerClassDimension(models.Model):
     _sql_constraints = [
         ("code_unique", "unique(code)", "A dimension code must be unique."),
     ]
+
+    @api.constrains("fallback_class_id")
+    def _check_fallback_class(self):
+        for dimension in self.filtered("fallback_class_id"):
+            fallback = dimension.fallback_class_id
+            if fallback.dimension_id != dimension:
+                raise ValidationError(
+                    self.env._(
+                        "The fallback class %(cls)s of %(dimension)s belongs to another dimension.",
+                        cls=fallback.name,
+                        dimension=dimension.name,
+                    )
+                )
+            if not fallback.active:
+                raise ValidationError(
+                    self.env._(
+                        "The fallback class %(cls)s of %(dimension)s is archived: restore it or choose another.",
+                        cls=fallback.name,
+                        dimension=dimension.name,
+                    )
+                )
 
     @api.model
     def _get_partner_field_map(self):

@@ -40,6 +40,18 @@ class CustomerClassRule(models.Model):
                     )
                 )
 
+    @api.constrains("class_id", "active")
+    def _check_class_active(self):
+        for rule in self:
+            if rule.active and not rule.class_id.active:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s gives class %(cls)s, which is archived: restore the class or give another.",
+                        rule=rule.name,
+                        cls=rule.class_id.name,
+                    )
+                )
+
     @api.constrains("partner_domain")
     def _check_partner_domain(self):
         for rule in self:

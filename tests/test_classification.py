@@ -254,6 +254,48 @@ class TestClassification(LedgerTestCommon):
         with self.assertRaises(ValueError), mute_logger("odoo.models"):
             Rule.create(base | {"condition_ids": [Command.create({"metric": "no_such_metric", "min_value": 1})]})
 
+    def test_classes_still_given_cannot_be_archived(self):
+        dimension, gold, silver = self._dimension()
+        rule = self.env["customer.class.rule"].create(
+            {
+                "name": "Big spenders",
+                "dimension_id": dimension.id,
+                "class_id": gold.id,
+                "condition_ids": [Command.create({"metric": "revenue", "min_value": 1000})],
+            }
+        )
+        dimension.fallback_class_id = silver
+        with (
+            self.assertRaisesRegex(ValidationError, "Gold cannot be archived while Big spenders"),
+            self.env.cr.savepoint(),
+        ):
+            gold.action_archive()
+        with (
+            self.assertRaisesRegex(ValidationError, "Silver cannot be archived while the fallback of Test dimension"),
+            self.env.cr.savepoint(),
+        ):
+            silver.action_archive()
+        rule.action_archive()
+        gold.action_archive()
+        self.assertFalse(gold.active)
+        with self.assertRaisesRegex(ValidationError, "gives class Gold, which is archived"), self.env.cr.savepoint():
+            rule.action_unarchive()
+        with self.assertRaisesRegex(ValidationError, "gives class Gold, which is archived"), self.env.cr.savepoint():
+            rule.copy({"active": True})
+        dimension.fallback_class_id = False
+        with (
+            self.assertRaisesRegex(ValidationError, "fallback class Gold of Test dimension is archived"),
+            self.env.cr.savepoint(),
+        ):
+            dimension.fallback_class_id = gold
+        with self.assertRaisesRegex(ValidationError, "belongs to another dimension"), self.env.cr.savepoint():
+            dimension.fallback_class_id = self.tier_a
+        # With the rule archived and the fallback cleared, the classifier no
+        # longer hands out either class.
+        silver.action_archive()
+        proposals = self.env["customer.classifier"]._propose(dimension, self.customers, self.company, self.as_of)
+        self.assertFalse([p for p in proposals if p["new_class_id"]])
+
     # ------------------------------------------------------------ scheduled job
 
     def test_cron_batches_resume_after_a_killed_worker(self):
