@@ -169,10 +169,9 @@ class CustomerClassifier(models.AbstractModel):
     def _apply(self, proposals, company):
         """Write the changed, unlocked proposals: assignments, history,
         partner fields and one chatter note per changed customer, each in
-        batched statements. Returns the applied proposals."""
-        changes = [
-            p for p in proposals if not p["locked"] and p["new_class_id"] and p["new_class_id"] != p["old_class_id"]
-        ]
+        batched statements. A customer whose class no rule (nor fallback)
+        gives any more loses it. Returns the applied proposals."""
+        changes = [p for p in proposals if not p["locked"] and p["new_class_id"] != p["old_class_id"]]
         if not changes:
             return []
         self._write_assignments_and_history(changes, company)
@@ -186,11 +185,11 @@ class CustomerClassifier(models.AbstractModel):
         statement per table (the classifier may change a hundred thousand
         customers at once; row-by-row ORM creates would dominate).
 
-        Assignments are upserted: when another transaction classified the
-        same customer after this one read the classes, PostgreSQL refuses
-        the upsert with a serialization failure, which Odoo retries on the
-        fresh classes, instead of a unique-key violation or a change logged
-        twice."""
+        Assignments are upserted, or deleted when no class is left: when
+        another transaction classified the same customer after this one read
+        the classes, PostgreSQL refuses the upsert (or the delete) with a
+        serialization failure, which Odoo retries on the fresh classes,
+        instead of a unique-key violation or a change logged twice."""
         Assignment = self.env["customer.class.assignment"]
         History = self.env["customer.class.history"]
         Assignment.flush_model()
@@ -200,7 +199,7 @@ class CustomerClassifier(models.AbstractModel):
             "partner_id": [c["partner_id"] for c in changes],
             "dimension_id": [c["dimension_id"] for c in changes],
             "old_class_id": [c["old_class_id"] or None for c in changes],
-            "new_class_id": [c["new_class_id"] for c in changes],
+            "new_class_id": [c["new_class_id"] or None for c in changes],
             "rule_id": [c["rule_id"] or None for c in changes],
             "reason": [c["reason"] for c in changes],
         }
@@ -225,9 +224,16 @@ class CustomerClassifier(models.AbstractModel):
                        SELECT partner_id, %(company)s, dimension_id, new_class_id, FALSE, reason, rule_id, %(uid)s,
                               %(now)s
                          FROM changed
+                        WHERE new_class_id IS NOT NULL
                            ON CONFLICT (partner_id, company_id, dimension_id) DO UPDATE
                               SET class_id = EXCLUDED.class_id, locked = FALSE, reason = EXCLUDED.reason,
                                   rule_id = EXCLUDED.rule_id, user_id = EXCLUDED.user_id, date = EXCLUDED.date
+                   ),
+                   removed AS (
+                       DELETE FROM customer_class_assignment a
+                        USING changed c
+                        WHERE c.new_class_id IS NULL AND a.company_id = %(company)s
+                          AND a.partner_id = c.partner_id AND a.dimension_id = c.dimension_id
                    )
                    INSERT INTO customer_class_history
                           (partner_id, company_id, dimension_id, old_class_id, new_class_id, date, rule_id, user_id,
@@ -254,15 +260,17 @@ class CustomerClassifier(models.AbstractModel):
         commercial fields, which contacts share with their company).
 
         The fields hold one value per company as JSON; only this company's
-        key is replaced. Nothing computed depends on these fields, so
-        invalidating the cache is all the ORM needs afterwards.
+        key is replaced, or removed when the customer lost its class (as the
+        ORM stores an empty value). Nothing computed depends on these
+        fields, so invalidating the cache is all the ORM needs afterwards.
         """
         field_map = self.env["customer.class.dimension"]._get_partner_field_map()
         by_partner = defaultdict(dict)
         for change in changes:
             fname = field_map.get(change["dimension_id"])
             if fname:
-                by_partner[change["partner_id"]][fname] = change["new_class_id"]
+                # 0: the class is removed; a missing field: left as it is.
+                by_partner[change["partner_id"]][fname] = change["new_class_id"] or 0
         fnames = sorted({fname for values in by_partner.values() for fname in values})
         if not fnames:
             return
@@ -279,6 +287,7 @@ class CustomerClassifier(models.AbstractModel):
                 assignments=SQL(", ").join(
                     SQL(
                         "%(col)s = CASE WHEN c.%(col)s IS NULL THEN p.%(col)s"
+                        " WHEN c.%(col)s = 0 THEN NULLIF(p.%(col)s - %(key)s, '{}'::jsonb)"
                         " ELSE COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s, c.%(col)s) END",
                         col=SQL.identifier(fname),
                         key=key,
@@ -306,7 +315,7 @@ class CustomerClassifier(models.AbstractModel):
         by_partner = defaultdict(list)
         for change in changes:
             by_partner[change["partner_id"]].append(change)
-        class_ids = {c["new_class_id"] for c in changes} | {c["old_class_id"] for c in changes if c["old_class_id"]}
+        class_ids = {c[key] for c in changes for key in ("old_class_id", "new_class_id") if c[key]}
         dimensions = self.env["customer.class.dimension"].browse({c["dimension_id"] for c in changes})
         dimension_names = {rec.id: rec.name for rec in dimensions}
         class_names = {rec.id: rec.name for rec in self.env["customer.class"].browse(class_ids)}
@@ -321,7 +330,7 @@ class CustomerClassifier(models.AbstractModel):
                     % {
                         "dimension": dimension_names[item["dimension_id"]],
                         "old": class_names.get(item["old_class_id"], "-"),
-                        "new": class_names[item["new_class_id"]],
+                        "new": class_names.get(item["new_class_id"], "-"),
                         "reason": item["reason"],
                     }
                     for item in items

@@ -129,6 +129,42 @@ class TestClassification(LedgerTestCommon):
         self._wizard().action_apply()
         self.assertEqual(len(self._history()), 4)
 
+    def test_class_no_rule_gives_any_more_is_removed(self):
+        self._wizard().action_apply()
+        contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.small.id})
+        self.assertEqual(contact.with_company(self.company).value_tier_id, self.tier_c)
+        manager_env = self.env(user=self.manager, context={"allowed_company_ids": self.company.ids})
+        self.idle.with_env(manager_env).value_tier_id = self.tier_b  # locked by hand
+        # Without a fallback, Small and Idle fall through every rule.
+        self.tier_dim.fallback_class_id = False
+        preview = self._wizard()
+        preview.action_preview()
+        line = preview.line_ids.filtered(lambda ln: ln.partner_id == self.small)
+        self.assertEqual(
+            (line.old_class_id, line.new_class_id, line.reason),
+            (self.tier_c, self.env["customer.class"], "no rule matched"),
+        )
+        summary = {s.class_id: (s.before, s.after) for s in preview.summary_ids}
+        self.assertEqual(summary[self.tier_c], (1, 0))
+        self.assertEqual(summary[self.tier_b], (2, 2), "Mid by the rules, Idle locked")
+        self.assertEqual(self._tier(self.small), self.tier_c, "the preview writes nothing")
+
+        preview.action_apply()
+        self.assertEqual(preview.applied_count, 1)
+        self.env.invalidate_all()
+        self.assertFalse(self._tier(self.small))
+        self.assertFalse(contact.with_company(self.company).value_tier_id, "its contacts lose it too")
+        self.assertFalse(self.small.with_company(self.company).customer_class_assignment_ids)
+        self.assertEqual(self._tier(self.idle), self.tier_b, "a locked class stays")
+        self.assertEqual(self._tier(self.big), self.tier_a)
+        removal = self._history(self.small).sorted("id")[-1]
+        self.assertEqual((removal.old_class_id, removal.new_class_id), (self.tier_c, self.env["customer.class"]))
+        self.assertEqual(removal.reason, "no rule matched")
+        self.assertIn("C → - (no rule matched)", self.small.message_ids[0].body)
+        # Nothing left to remove: a second run changes nothing.
+        self._wizard().action_apply()
+        self.assertEqual(self._history(self.small), self._history(self.small).sorted("id")[:2])
+
     def test_unlocked_class_goes_back_to_the_rules(self):
         manager_env = self.env(user=self.manager, context={"allowed_company_ids": self.company.ids})
         self.mid.with_env(manager_env).value_tier_id = self.tier_c

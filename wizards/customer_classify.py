@@ -83,7 +83,7 @@ class CustomerClassify(models.TransientModel):
         proposals = self._get_proposals()
         self.line_ids.unlink()
         self.summary_ids.unlink()
-        self._insert_lines([p for p in proposals if p["new_class_id"] and p["new_class_id"] != p["old_class_id"]])
+        self._insert_lines([p for p in proposals if p["new_class_id"] != p["old_class_id"]])
         self.env["customer.classify.summary"].create(self._prepare_summary_vals(proposals))
         self.state = "preview"
         return self._reopen()
@@ -108,7 +108,7 @@ class CustomerClassify(models.TransientModel):
                 partners=[c["partner_id"] for c in changes],
                 dimensions=[c["dimension_id"] for c in changes],
                 old=[c["old_class_id"] or None for c in changes],
-                new=[c["new_class_id"] for c in changes],
+                new=[c["new_class_id"] or None for c in changes],
                 reasons=[c["reason"] for c in changes],
                 locked=[bool(c["locked"]) for c in changes],
             )
@@ -119,7 +119,7 @@ class CustomerClassify(models.TransientModel):
     def _prepare_summary_vals(self, proposals):
         counts = {}
         for p in proposals:
-            final = p["old_class_id"] if p["locked"] or not p["new_class_id"] else p["new_class_id"]
+            final = p["old_class_id"] if p["locked"] else p["new_class_id"]
             for class_id, index in ((p["old_class_id"], 0), (final, 1)):
                 if class_id:
                     counts.setdefault((p["dimension_id"], class_id), [0, 0])[index] += 1
