@@ -1,6 +1,7 @@
 import logging
 from datetime import timedelta
 
+import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -80,7 +81,21 @@ class CustomerClassRun(models.Model):
     def _cron_reclassify(self, batch_size=None):
         """Scheduled action: classify one batch of customers and report the
         progress, so that the scheduler calls again until every company's
-        pass is done."""
+        pass is done.
+
+        A batch that clashes with another classification of the same
+        customers committed since this transaction began (a serialization
+        failure) is done again at once in a fresh transaction, as Odoo
+        retries a request, instead of failing the job until its next run."""
+        try:
+            return self._reclassify_next_batch(batch_size)
+        except psycopg2.errors.SerializationFailure:
+            _logger.info("Reclassification batch clashed with another classification; retrying it")
+            self.env.cr.rollback()
+            return self._reclassify_next_batch(batch_size)
+
+    @api.model
+    def _reclassify_next_batch(self, batch_size=None):
         batch_size = batch_size or self._batch_size()
         runs = self.search([("state", "=", "running")], order="id") or self._start_runs()
         done = 0

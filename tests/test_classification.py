@@ -570,3 +570,48 @@ class TestClassificationRace(TransactionCase):
         finally:
             with committed_env(self.registry, company_id) as env:
                 env["res.partner"].browse(partner_id).unlink()
+
+    def test_scheduled_batch_that_clashes_is_done_again_at_once(self):
+        """The scheduled job's transaction began before a classification of
+        the same customer committed: its batch clashes (a serialization
+        failure) and is done again at once on the committed classes, so the
+        pass goes on and no change is logged twice."""
+        company_id = self.env.ref("base.main_company").id
+        with committed_env(self.registry, company_id) as env:
+            Run = env["customer.class.run"]
+            self.assertFalse(Run.search([("state", "=", "running")]), "no other pass may run meanwhile")
+            partner = env["res.partner"].create(
+                {"name": "Race Customer", "is_company": True, "customer_rank": 1, "country_id": env.ref("base.cn").id}
+            )
+            partner_id = partner.id
+            # A pass whose only customer left is this one.
+            run_id = Run.create({"company_id": company_id, "date_to": self.as_of, "last_partner_id": partner_id - 1}).id
+        try:
+            with committed_env(self.registry, company_id) as job_env:
+                job_env.cr.execute("SELECT 1")  # the job's transaction begins
+                with committed_env(self.registry, company_id) as env:
+                    classifier = env["customer.classifier"]
+                    dimensions = env["customer.class.dimension"].search([("automatic", "=", True)])
+                    proposals = classifier._propose(
+                        dimensions, env["res.partner"].browse(partner_id), env.company, self.as_of
+                    )
+                    changed = len(classifier._apply(proposals, env.company))
+                    self.assertEqual(changed, len(dimensions))
+                Run = job_env["customer.class.run"]
+                with (
+                    self.assertRaises(psycopg2.errors.SerializationFailure),
+                    job_env.cr.savepoint(),
+                    mute_logger("odoo.sql_db"),
+                ):
+                    Run.browse(run_id)._process_batch(10)  # the batch clashes in this transaction
+                with mute_logger("odoo.sql_db"):
+                    self.assertEqual(Run._cron_reclassify(batch_size=10), 0, "the job did it again at once")
+            with committed_env(self.registry, company_id) as env:
+                run = env["customer.class.run"].browse(run_id)
+                self.assertEqual((run.state, run.done_count, run.changed_count), ("done", 1, 0))
+                history = env["customer.class.history"].search([("partner_id", "=", partner_id)])
+                self.assertEqual(len(history), changed, "each change logged once")
+        finally:
+            with committed_env(self.registry, company_id) as env:
+                env["customer.class.run"].browse(run_id).unlink()
+                env["res.partner"].browse(partner_id).unlink()
