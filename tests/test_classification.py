@@ -596,7 +596,8 @@ class TestClassificationRace(TransactionCase):
                         dimensions, env["res.partner"].browse(partner_id), env.company, self.as_of
                     )
                     changed = len(classifier._apply(proposals, env.company))
-                    self.assertEqual(changed, len(dimensions))
+                    self.assertEqual(changed, len([p for p in proposals if p["new_class_id"]]))
+                    self.assertGreater(changed, 0)
                 Run = job_env["customer.class.run"]
                 with (
                     self.assertRaises(psycopg2.errors.SerializationFailure),
