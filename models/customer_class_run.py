@@ -156,9 +156,8 @@ class CustomerClassRun(models.Model):
     def _snapshot_metrics(self, window_months, partner_ids):
         """Metrics of ``partner_ids`` for a window, read from the pass's
         snapshot; the first call for a window takes the snapshot of all the
-        pass's customers with one INSERT ... SELECT of the metrics query.
-        Customers that appeared after the snapshot get their figures from
-        the live query."""
+        pass's customers with one run of the metrics query. Customers that
+        appeared after the snapshot get their figures from the live query."""
         self.ensure_one()
         Metrics = self.env["customer.metrics"]
         columns = SQL(", ").join(SQL.identifier(column) for column in METRIC_COLUMNS)
