@@ -13,10 +13,27 @@ _logger = logging.getLogger(__name__)
 
 BATCH_SIZE_PARAM = "account_customer_ledger.reclassify_batch_size"
 DEFAULT_BATCH_SIZE = 5000
+BACKGROUND_THRESHOLD_PARAM = "account_customer_ledger.classify_background_threshold"
+# A first classification writes some 2,400 customers a second with their
+# history and notes: 20,000 stay well inside a request's time limit.
+DEFAULT_BACKGROUND_THRESHOLD = 20000
+
+
+def int_param(env, key, default, minimum=0):
+    """A whole-number system parameter, at least ``minimum``; ``default``
+    when it is not set or not a number."""
+    value = env["ir.config_parameter"].sudo().get_param(key)
+    try:
+        return max(int(value), minimum) if value else default
+    except ValueError:
+        return default
 
 
 class CustomerClassRun(models.Model):
-    """One pass of the scheduled reclassification over a company's customers.
+    """One pass of classification over a company's customers in the
+    background: the scheduled reclassification (all customers, every
+    dimension classified by rules) or a Classify Customers wizard whose scope
+    is too large for one request (its customers, dimensions and window).
 
     The pass goes through the customers in id order, one batch per call of
     the scheduled action. The cursor is saved in the same transaction as the
@@ -32,11 +49,40 @@ class CustomerClassRun(models.Model):
     """
 
     _name = "customer.class.run"
-    _description = "Scheduled Reclassification Run"
+    _description = "Classification Run"
     _order = "id desc"
     _check_company_auto = True
 
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade", index=True, readonly=True)
+    origin = fields.Selection(
+        [("scheduled", "Scheduled"), ("wizard", "Classify Customers")],
+        string="Started from",
+        default="scheduled",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Started by", readonly=True, help="Changes are logged in this user's name."
+    )
+    dimension_ids = fields.Many2many(
+        "customer.class.dimension",
+        string="Dimensions",
+        readonly=True,
+        help="Empty: every dimension classified by rules.",
+    )
+    window_months = fields.Integer(string="Window (months)", readonly=True, help="Zero: each dimension's own window.")
+    partner_ids = fields.Many2many(
+        "res.partner",
+        "customer_class_run_partner_rel",
+        "run_id",
+        "partner_id",
+        string="Customers to classify",
+        readonly=True,
+    )
+    all_customers = fields.Boolean(
+        default=True, readonly=True, help="All the company's customers, instead of the listed ones."
+    )
     date_to = fields.Date(string="As of", required=True, readonly=True)
     state = fields.Selection(
         [("running", "Running"), ("done", "Done")], default="running", required=True, readonly=True, index=True
@@ -69,43 +115,73 @@ class CustomerClassRun(models.Model):
         query = self._customer_ids_query(company, after_id)
         return self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) ids", query))[0][0]
 
+    def _scope_ids_query(self, after_id=0, limit=None):
+        """The run's customers with an id above ``after_id``: all the
+        company's customers, or the ones it was started for (read in SQL: a
+        run may hold a hundred thousand)."""
+        self.ensure_one()
+        if self.all_customers:
+            return self._customer_ids_query(self.company_id, after_id, limit)
+        self.flush_recordset(["partner_ids"])
+        return SQL(
+            """SELECT partner_id AS id FROM customer_class_run_partner_rel
+                WHERE run_id = %(run)s AND partner_id > %(after)s
+                ORDER BY partner_id %(limit)s""",
+            run=self.id,
+            after=after_id,
+            limit=SQL("LIMIT %s", limit) if limit else SQL(),
+        )
+
+    def _count_remaining(self):
+        """How many customers the running runs among ``self`` have left."""
+        remaining = 0
+        for run in self.filtered(lambda r: r.state == "running"):
+            query = SQL("SELECT COUNT(*) FROM (%s) ids", run._scope_ids_query(run.last_partner_id))
+            remaining += self.env.execute_query(query)[0][0]
+        return remaining
+
     @api.model
     def _batch_size(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(BATCH_SIZE_PARAM)
-        try:
-            return max(int(value), 1) if value else DEFAULT_BATCH_SIZE
-        except ValueError:
-            return DEFAULT_BATCH_SIZE
+        return int_param(self.env, BATCH_SIZE_PARAM, DEFAULT_BATCH_SIZE, minimum=1)
 
     @api.model
     def _cron_reclassify(self, batch_size=None):
         """Scheduled action: classify one batch of customers and report the
         progress, so that the scheduler calls again until every company's
-        pass is done.
-
-        A batch that clashes with another classification of the same
-        customers committed since this transaction began (a serialization
-        failure) is done again at once in a fresh transaction, as Odoo
-        retries a request, instead of failing the job until its next run."""
-        try:
-            return self._reclassify_next_batch(batch_size)
-        except psycopg2.errors.SerializationFailure:
-            _logger.info("Reclassification batch clashed with another classification; retrying it")
-            self.env.cr.rollback()
-            return self._reclassify_next_batch(batch_size)
+        pass is done."""
+        return self._run_next_batch("scheduled", batch_size)
 
     @api.model
-    def _reclassify_next_batch(self, batch_size=None):
+    def _cron_classify_queued(self, batch_size=None):
+        """Scheduled action, called when the Classify Customers wizard queues
+        a scope too large for one request: one batch per call, as above."""
+        return self._run_next_batch("wizard", batch_size)
+
+    @api.model
+    def _run_next_batch(self, origin, batch_size=None):
+        """A batch that clashes with another classification of the same
+        customers committed since this transaction began (a serialization
+        failure) is done again at once in a fresh transaction, as Odoo
+        retries a request, instead of failing the job until its next call."""
+        try:
+            return self._next_batch(origin, batch_size)
+        except psycopg2.errors.SerializationFailure:
+            _logger.info("Classification batch clashed with another classification; retrying it")
+            self.env.cr.rollback()
+            return self._next_batch(origin, batch_size)
+
+    @api.model
+    def _next_batch(self, origin, batch_size=None):
         batch_size = batch_size or self._batch_size()
-        runs = self.search([("state", "=", "running")], order="id") or self._start_runs()
+        runs = self.search([("state", "=", "running"), ("origin", "=", origin)], order="id")
+        if not runs and origin == "scheduled":
+            runs = self._start_runs()
         done = 0
         for run in runs:
             done = run._process_batch(batch_size)
             if done:
                 break
-        remaining = sum(
-            run._count_customers(run.company_id, run.last_partner_id) for run in runs if run.state == "running"
-        )
+        remaining = runs._count_remaining()
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return remaining
 
@@ -125,10 +201,7 @@ class CustomerClassRun(models.Model):
         self.ensure_one()
         company = self.company_id
         partner_ids = [
-            row[0]
-            for row in self.env.execute_query(
-                self._customer_ids_query(company, self.last_partner_id, batch_size + 1),
-            )
+            row[0] for row in self.env.execute_query(self._scope_ids_query(self.last_partner_id, batch_size + 1))
         ]
         last_batch = len(partner_ids) <= batch_size
         partner_ids = partner_ids[:batch_size]
@@ -136,10 +209,17 @@ class CustomerClassRun(models.Model):
             self.write({"state": "done", "date_done": fields.Datetime.now()})
             self._drop_metrics_snapshot()
             return 0
-        dimensions = self.env["customer.class.dimension"].search([("automatic", "=", True)])
-        classifier = self.env["customer.classifier"].with_company(company)
+        dimensions = self.dimension_ids or self.env["customer.class.dimension"].search([("automatic", "=", True)])
+        classifier = self.env["customer.classifier"]
+        if self.user_id:
+            # Logged in the name of who queued the run, with the job's rights.
+            classifier = classifier.with_user(self.user_id).sudo()
+        classifier = classifier.with_company(company)
         partners = self.env["res.partner"].browse(partner_ids)
-        changes = classifier._apply(classifier._propose(dimensions, partners, company, self.date_to, run=self), company)
+        proposals = classifier._propose(
+            dimensions, partners, company, self.date_to, window_months=self.window_months or None, run=self
+        )
+        changes = classifier._apply(proposals, company)
         values = {
             "last_partner_id": partner_ids[-1],
             "done_count": self.done_count + len(partner_ids),

@@ -1,6 +1,11 @@
 from odoo import fields, models
 
-from .customer_class_run import BATCH_SIZE_PARAM, DEFAULT_BATCH_SIZE
+from .customer_class_run import (
+    BACKGROUND_THRESHOLD_PARAM,
+    BATCH_SIZE_PARAM,
+    DEFAULT_BACKGROUND_THRESHOLD,
+    DEFAULT_BATCH_SIZE,
+)
 
 RECLASSIFY_CRON = "account_customer_ledger.ir_cron_reclassify_customers"
 
@@ -22,6 +27,12 @@ class ResConfigSettings(models.TransientModel):
         string="Customers per batch",
         config_parameter=BATCH_SIZE_PARAM,
         default=DEFAULT_BATCH_SIZE,
+    )
+    customer_classify_background_threshold = fields.Integer(
+        string="At once up to",
+        config_parameter=BACKGROUND_THRESHOLD_PARAM,
+        default=DEFAULT_BACKGROUND_THRESHOLD,
+        help="Customers; Apply queues a larger scope.",
     )
 
     customer_credit_mode = fields.Selection(related="company_id.customer_credit_mode", readonly=False)

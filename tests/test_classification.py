@@ -90,8 +90,8 @@ class TestClassification(LedgerTestCommon):
         )
         reason = wizard.line_ids.filtered(lambda line: line.partner_id == self.idle).reason
         self.assertIn("fallback", reason)
-        summary = {(s.class_id, s.before, s.after) for s in wizard.summary_ids}
-        self.assertEqual(summary, {(self.tier_a, 0, 1), (self.tier_b, 0, 1), (self.tier_c, 0, 2)})
+        summary = {(s.class_label, s.before, s.after) for s in wizard.summary_ids}
+        self.assertEqual(summary, {("A", 0, 1), ("B", 0, 1), ("C", 0, 2), ("Unclassified", 4, 0)})
 
     def test_apply_logs_changes_and_respects_locks(self):
         # The manager sets Mid to A by hand: locked, logged, tracked in the chatter.
@@ -129,6 +129,44 @@ class TestClassification(LedgerTestCommon):
         self._wizard().action_apply()
         self.assertEqual(len(self._history()), 4)
 
+    def test_large_scope_is_classified_in_the_background(self):
+        self.env["res.config.settings"].create({"customer_classify_background_threshold": 3}).execute()
+        Run = self.env["customer.class.run"].sudo()  # as the scheduler runs it
+        outsider = self.env["res.partner"].create({"name": "Outsider", "is_company": True})
+        self._invoice(outsider, "2026-12-01", 500)
+        # Six months: Big's March invoice is outside the window, so Big is C, not A.
+        wizard = self._wizard(window_months=6)
+        wizard.action_apply()
+        self.assertEqual(wizard.state, "queued", "four customers are more than the threshold of three")
+        run = wizard.run_id
+        self.assertEqual((run.origin, run.user_id, run.total_count), ("wizard", self.manager, 4))
+        self.assertFalse(self._tier(self.big), "nothing is written in the request")
+        cron = self.ref("account_customer_ledger.ir_cron_classify_queued")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the job is called")
+        calls = 1
+        while Run._cron_classify_queued(batch_size=3):
+            calls += 1
+        self.assertEqual((calls, run.state, run.done_count, run.batch_count), (2, "done", 4, 2))
+        self.assertEqual(self._tier(self.big), self.tier_c, "the wizard's window")
+        self.assertFalse(self._tier(outsider), "only the wizard's customers")
+        history = self._history()
+        self.assertEqual(len(history), 4)
+        self.assertEqual(history.user_id, self.manager, "logged in the name of who applied")
+        self.assertEqual(history.dimension_id, self.tier_dim, "only the wizard's dimensions")
+        self.assertEqual(
+            self.env["customer.class.assignment"].search([("partner_id", "in", self.customers.ids)]).dimension_id,
+            self.tier_dim,
+        )
+        self.assertEqual(Run._cron_classify_queued(batch_size=3), 0, "nothing left to do")
+        self.assertEqual(wizard.action_open_runs()["res_model"], "customer.class.run")
+        # All customers, over the usual year: Big back to A, the outsider classified too.
+        wizard = self._wizard(scope="all")
+        wizard.action_apply()
+        self.assertEqual(wizard.run_id.total_count, Run._count_customers(self.company))
+        while Run._cron_classify_queued(batch_size=3):
+            pass
+        self.assertEqual((self._tier(self.big), self._tier(outsider)), (self.tier_a, self.tier_b))
+
     def test_class_no_rule_gives_any_more_is_removed(self):
         self._wizard().action_apply()
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.small.id})
@@ -147,6 +185,7 @@ class TestClassification(LedgerTestCommon):
         summary = {s.class_id: (s.before, s.after) for s in preview.summary_ids}
         self.assertEqual(summary[self.tier_c], (1, 0))
         self.assertEqual(summary[self.tier_b], (2, 2), "Mid by the rules, Idle locked")
+        self.assertEqual(summary[self.env["customer.class"]], (0, 1), "Small is left without a class")
         self.assertEqual(self._tier(self.small), self.tier_c, "the preview writes nothing")
 
         preview.action_apply()

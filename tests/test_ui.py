@@ -38,6 +38,22 @@ class TestCustomerLedgerTour(HttpCase):
         self.assertEqual(assignment.class_id, self.env.ref("account_customer_ledger.class_value_tier_b"))
         self.assertIn("unlocked by", customer.message_ids[0].body)
 
+    def test_manager_queues_a_large_classification(self):
+        """A classification manager applies the wizard to more customers
+        than one request classifies: the run is queued and listed."""
+        manager = new_test_user(
+            self.env,
+            login="ledger_tour_queue_manager",
+            groups="base.group_user,account.group_account_manager",
+        )
+        self.env["ir.config_parameter"].sudo().set_param("account_customer_ledger.classify_background_threshold", 1)
+        customers = self.env["res.partner"].create(
+            [{"name": f"Tour Queue {name}", "customer_rank": 1, "is_company": True} for name in "AB"]
+        )
+        self.start_tour("/odoo/ledger-customers", "account_customer_ledger_classify_in_background", login=manager.login)
+        run = self.env["customer.class.run"].search([("origin", "=", "wizard")], limit=1)
+        self.assertEqual((run.user_id, run.partner_ids, run.state), (manager, customers, "running"))
+
     def test_accountant_sees_credit_and_refused_posting(self):
         """The Credit tab shows hold and exposure with the documents behind
         them; a draft invoice of a customer on hold warns, and posting it is

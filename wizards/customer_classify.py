@@ -1,9 +1,11 @@
 import ast
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
+
+from ..models.customer_class_run import BACKGROUND_THRESHOLD_PARAM, DEFAULT_BACKGROUND_THRESHOLD, int_param
 
 
 class CustomerClassify(models.TransientModel):
@@ -33,10 +35,24 @@ class CustomerClassify(models.TransientModel):
     window_months = fields.Integer(string="Window (months)", default=12, required=True)
     date_to = fields.Date(string="As of", default=fields.Date.context_today, required=True)
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company, required=True)
-    state = fields.Selection([("draft", "Draft"), ("preview", "Preview"), ("done", "Done")], default="draft")
+    state = fields.Selection(
+        [("draft", "Draft"), ("preview", "Preview"), ("done", "Done"), ("queued", "Queued")], default="draft"
+    )
     line_ids = fields.One2many("customer.classify.line", "wizard_id", string="Changes")
     summary_ids = fields.One2many("customer.classify.summary", "wizard_id")
     applied_count = fields.Integer(readonly=True)
+    background_threshold = fields.Integer(compute="_compute_background_threshold")
+    run_id = fields.Many2one("customer.class.run", string="Background run", readonly=True)
+    queued_count = fields.Integer(related="run_id.total_count", string="Queued customers")
+
+    def _compute_background_threshold(self):
+        threshold = self._get_background_threshold()
+        for wizard in self:
+            wizard.background_threshold = threshold
+
+    @api.model
+    def _get_background_threshold(self):
+        return int_param(self.env, BACKGROUND_THRESHOLD_PARAM, DEFAULT_BACKGROUND_THRESHOLD)
 
     @api.model
     def _default_partner_ids(self):
@@ -70,11 +86,11 @@ class CustomerClassify(models.TransientModel):
         if not self.env.user.has_group("account_customer_ledger.group_customer_ledger_manager"):
             raise UserError(self.env._("Only classification managers can classify customers."))
 
-    def _get_proposals(self):
+    def _get_proposals(self, partners=None):
         self.ensure_one()
         self._check_rights()
         return self.env["customer.classifier"]._propose(
-            self.dimension_ids, self._get_partners(), self.company_id, self.date_to, self.window_months
+            self.dimension_ids, partners or self._get_partners(), self.company_id, self.date_to, self.window_months
         )
 
     def action_preview(self):
@@ -121,20 +137,63 @@ class CustomerClassify(models.TransientModel):
         for p in proposals:
             final = p["old_class_id"] if p["locked"] else p["new_class_id"]
             for class_id, index in ((p["old_class_id"], 0), (final, 1)):
-                if class_id:
-                    counts.setdefault((p["dimension_id"], class_id), [0, 0])[index] += 1
+                # Customers without a class count too: the ones a change
+                # leaves without one show where they go.
+                counts.setdefault((p["dimension_id"], class_id or False), [0, 0])[index] += 1
         return [
             {"wizard_id": self.id, "dimension_id": dim_id, "class_id": class_id, "before": before, "after": after}
             for (dim_id, class_id), (before, after) in counts.items()
         ]
 
     def action_apply(self):
-        """Write the classes, leave locked customers alone, log every change."""
+        """Write the classes, leave locked customers alone, log every change.
+        A scope larger than the background threshold is queued instead and
+        classified in batches by a scheduled action, as the scheduled
+        reclassification does."""
         self.ensure_one()
-        applied = self.env["customer.classifier"]._apply(self._get_proposals(), self.company_id)
+        self._check_rights()
+        partners = self._get_partners()
+        if len(partners) > self._get_background_threshold():
+            return self._queue(partners)
+        applied = self.env["customer.classifier"]._apply(self._get_proposals(partners), self.company_id)
         self.applied_count = len(applied)
         self.state = "done"
         return self._reopen()
+
+    def _queue(self, partners):
+        """Hand the classification to the background job; nothing is written
+        to the customers in this request."""
+        vals = {
+            "origin": "wizard",
+            "user_id": self.env.uid,
+            "company_id": self.company_id.id,
+            "date_to": self.date_to,
+            "window_months": self.window_months,
+            "dimension_ids": [Command.set(self.dimension_ids.ids)],
+            "all_customers": self.scope == "all",
+        }
+        run = self.env["customer.class.run"].sudo().create(vals)
+        if self.scope == "all":
+            run.total_count = run._count_remaining()
+        else:
+            # One statement for the scope, however large.
+            ids = sorted(set(partners.ids))
+            self.env.execute_query(
+                SQL(
+                    """INSERT INTO customer_class_run_partner_rel (run_id, partner_id)
+                       SELECT %s, unnest(%s::int[])""",
+                    run.id,
+                    ids,
+                )
+            )
+            run.invalidate_recordset(["partner_ids"])
+            run.total_count = len(ids)
+        self.env.ref("account_customer_ledger.ir_cron_classify_queued").sudo()._trigger()
+        self.write({"run_id": run.id, "state": "queued"})
+        return self._reopen()
+
+    def action_open_runs(self):
+        return self.env["ir.actions.act_window"]._for_xml_id("account_customer_ledger.customer_class_run_action")
 
     def _reopen(self):
         return {
@@ -167,6 +226,12 @@ class CustomerClassifySummary(models.TransientModel):
 
     wizard_id = fields.Many2one("customer.classify", required=True, ondelete="cascade")
     dimension_id = fields.Many2one("customer.class.dimension", readonly=True)
-    class_id = fields.Many2one("customer.class", readonly=True)
+    class_id = fields.Many2one("customer.class", string="Customer class", readonly=True)
+    class_label = fields.Char(string="Class", compute="_compute_class_label")
     before = fields.Integer(readonly=True)
     after = fields.Integer(readonly=True)
+
+    @api.depends("class_id")
+    def _compute_class_label(self):
+        for line in self:
+            line.class_label = line.class_id.name or self.env._("Unclassified")

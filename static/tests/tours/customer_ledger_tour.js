@@ -91,3 +91,59 @@ registry.category("web_tour.tours").add("account_customer_ledger_unlock_class", 
         },
     ],
 });
+
+registry.category("web_tour.tours").add("account_customer_ledger_classify_in_background", {
+    steps: () => [
+        {
+            content: "Search the customers to classify",
+            trigger: ".o_control_panel .o_searchview_input",
+            run: "edit Tour Queue",
+        },
+        {
+            content: "Validate the search",
+            trigger: ".o_searchview_input",
+            run: "press Enter",
+        },
+        {
+            content: "Only the two customers are listed",
+            trigger: ".o_list_view:not(:has(.o_data_row:nth-child(3))) .o_data_row:nth-child(2)",
+        },
+        {
+            content: "Select them all",
+            trigger: ".o_list_view thead .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Open the action menu",
+            trigger: ".o_cp_action_menus .dropdown-toggle",
+            run: "click",
+        },
+        {
+            content: "Classify the selected customers",
+            trigger: ".o-dropdown--menu .o-dropdown-item:contains('Classify Customers')",
+            run: "click",
+        },
+        {
+            content: "The wizard says when Apply goes to the background",
+            trigger: ".modal .o_form_view:contains('a larger scope is queued')",
+        },
+        {
+            content: "Apply",
+            trigger: ".modal .modal-footer button[name='action_apply']",
+            run: "click",
+        },
+        {
+            content: "The two customers are queued",
+            trigger: ".modal .alert-info:contains('customers are being classified in the background') [name='queued_count']:contains('2')",
+        },
+        {
+            content: "Follow the progress",
+            trigger: ".modal button[name='action_open_runs']",
+            run: "click",
+        },
+        {
+            content: "The run started from the wizard is listed, running",
+            trigger: ".o_list_view .o_data_row:has(td:contains('Classify Customers')) td:contains('Running')",
+        },
+    ],
+});
