@@ -205,11 +205,16 @@ class CustomerClassRun(models.Model):
         ]
         last_batch = len(partner_ids) <= batch_size
         partner_ids = partner_ids[:batch_size]
-        if not partner_ids:
+        # A wizard's run classifies the dimensions it was given while they
+        # are still classified by rules; the scheduled pass all of those.
+        if self.origin == "wizard":
+            dimensions = self.dimension_ids.filtered("automatic")
+        else:
+            dimensions = self.env["customer.class.dimension"].search([("automatic", "=", True)])
+        if not partner_ids or not dimensions:
             self.write({"state": "done", "date_done": fields.Datetime.now()})
             self._drop_metrics_snapshot()
             return 0
-        dimensions = self.dimension_ids or self.env["customer.class.dimension"].search([("automatic", "=", True)])
         classifier = self.env["customer.classifier"]
         if self.user_id:
             # Logged in the name of who queued the run, with the job's rights.

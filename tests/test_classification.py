@@ -166,6 +166,13 @@ class TestClassification(LedgerTestCommon):
         while Run._cron_classify_queued(batch_size=3):
             pass
         self.assertEqual((self._tier(self.big), self._tier(outsider)), (self.tier_a, self.tier_b))
+        # A queued dimension no longer classified by rules is left alone.
+        wizard = self._wizard(window_months=6)
+        wizard.action_apply()
+        self.tier_dim.automatic = False
+        Run._cron_classify_queued(batch_size=3)
+        self.assertEqual((wizard.run_id.state, wizard.run_id.done_count), ("done", 0))
+        self.assertEqual(self._tier(self.big), self.tier_a)
 
     def test_class_no_rule_gives_any_more_is_removed(self):
         self._wizard().action_apply()
