@@ -5,7 +5,7 @@ import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from .customer_metrics import METRIC_COLUMNS
 
@@ -49,6 +49,7 @@ class CustomerClassRun(models.Model):
     """
 
     _name = "customer.class.run"
+    _inherit = ["mail.thread"]
     _description = "Classification Run"
     _order = "id desc"
     _check_company_auto = True
@@ -96,6 +97,14 @@ class CustomerClassRun(models.Model):
     batch_count = fields.Integer(string="Batches", readonly=True)
     date_start = fields.Datetime(string="Started", default=fields.Datetime.now, readonly=True)
     date_done = fields.Datetime(string="Finished", readonly=True)
+
+    @api.depends("origin", "date_to")
+    def _compute_display_name(self):
+        origins = dict(self._fields["origin"]._description_selection(self.env))
+        for run in self:
+            run.display_name = self.env._(
+                "%(origin)s as of %(date)s", origin=origins.get(run.origin), date=format_date(self.env, run.date_to)
+            )
 
     @api.model
     def _customer_ids_query(self, company, after_id=0, limit=None):
@@ -212,8 +221,7 @@ class CustomerClassRun(models.Model):
         else:
             dimensions = self.env["customer.class.dimension"].search([("automatic", "=", True)])
         if not partner_ids or not dimensions:
-            self.write({"state": "done", "date_done": fields.Datetime.now()})
-            self._drop_metrics_snapshot()
+            self._finish()
             return 0
         classifier = self.env["customer.classifier"]
         if self.user_id:
@@ -225,18 +233,36 @@ class CustomerClassRun(models.Model):
             dimensions, partners, company, self.date_to, window_months=self.window_months or None, run=self
         )
         changes = classifier._apply(proposals, company)
-        values = {
-            "last_partner_id": partner_ids[-1],
-            "done_count": self.done_count + len(partner_ids),
-            "changed_count": self.changed_count + len(changes),
-            "batch_count": self.batch_count + 1,
-        }
+        self.write(
+            {
+                "last_partner_id": partner_ids[-1],
+                "done_count": self.done_count + len(partner_ids),
+                "changed_count": self.changed_count + len(changes),
+                "batch_count": self.batch_count + 1,
+            }
+        )
         if last_batch:
-            values.update(state="done", date_done=fields.Datetime.now())
-            self._drop_metrics_snapshot()
-        self.write(values)
+            self._finish()
         _logger.info("Reclassified %s customers of %s (%s changes)", len(partner_ids), company.name, len(changes))
         return len(partner_ids)
+
+    def _finish(self):
+        """End the run; who queued it from the wizard is told in Odoo's
+        inbox."""
+        self.ensure_one()
+        self.write({"state": "done", "date_done": fields.Datetime.now()})
+        self._drop_metrics_snapshot()
+        if self.origin == "wizard" and self.user_id:
+            self.message_notify(
+                partner_ids=self.user_id.partner_id.ids,
+                subject=self.env._("Customer classification done"),
+                body=self.env._(
+                    "%(count)s customers classified, %(changes)s classes changed.",
+                    count=self.done_count,
+                    changes=self.changed_count,
+                ),
+                model_description=self.env._("Classification Run"),
+            )
 
     def _snapshot_metrics(self, window_months, partner_ids):
         """Metrics of ``partner_ids`` for a window, read from the pass's

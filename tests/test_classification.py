@@ -158,6 +158,9 @@ class TestClassification(LedgerTestCommon):
             self.tier_dim,
         )
         self.assertEqual(Run._cron_classify_queued(batch_size=3), 0, "nothing left to do")
+        notice = self.env["mail.message"].search([("model", "=", run._name), ("res_id", "=", run.id)])
+        self.assertEqual(notice.partner_ids, self.manager.partner_id, "who applied is told when it is done")
+        self.assertIn("4 customers classified, 4 classes changed", notice.body)
         self.assertEqual(wizard.action_open_runs()["res_model"], "customer.class.run")
         # All customers, over the usual year: Big back to A, the outsider classified too.
         wizard = self._wizard(scope="all")
