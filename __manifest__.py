@@ -1,6 +1,6 @@
 {
     "name": "Customer Ledger",
-    "summary": "Customer classification, credit control, aging, statements and collections for receivables",
+    "summary": "Customer classification, credit control, aging, statements and balance confirmation for receivables",
     "version": "18.0.1.0.0",
     "category": "Accounting/Accounting",
     "author": "account_customer_ledger developers",
