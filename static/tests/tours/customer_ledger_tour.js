@@ -144,6 +144,11 @@ registry.category("web_tour.tours").add("account_customer_ledger_classify_in_bac
         {
             content: "The run started from the wizard is listed, running",
             trigger: ".o_list_view .o_data_row:has(td:contains('Classify Customers')) td:contains('Running')",
+            run: "click",
+        },
+        {
+            content: "Its form shows what it classifies and how far it is",
+            trigger: ".o_form_view:has(.o_field_widget[name='total_count']:contains('2')) h1:contains('Classify Customers as of')",
         },
     ],
 });
