@@ -326,11 +326,11 @@ class CustomerClassRun(models.Model):
 
 
 class CustomerClassRunMetrics(models.Model):
-    """The metrics of a scheduled pass's customers as of the pass's date,
-    kept while the pass runs (see ``customer.class.run``)."""
+    """The metrics of a classification run's company customers as of the
+    run's date, kept while the run goes on (see ``customer.class.run``)."""
 
     _name = "customer.class.run.metrics"
-    _description = "Scheduled Reclassification Metrics"
+    _description = "Classification Run Metrics"
     _log_access = False
 
     run_id = fields.Many2one("customer.class.run", required=True, ondelete="cascade", readonly=True)
