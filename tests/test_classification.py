@@ -93,6 +93,22 @@ class TestClassification(LedgerTestCommon):
         summary = {(s.class_label, s.before, s.after) for s in wizard.summary_ids}
         self.assertEqual(summary, {("A", 0, 1), ("B", 0, 1), ("C", 0, 2), ("Unclassified", 4, 0)})
 
+    def test_preview_of_many_changes_lists_a_share_of_each_dimension(self):
+        self.env["ir.config_parameter"].sudo().set_param("account_customer_ledger.classify_preview_limit", 5)
+        rfm = self.ref("account_customer_ledger.dimension_rfm_segment")
+        wizard = self._wizard(dimension_ids=[Command.set((self.tier_dim | rfm).ids)])
+        wizard.action_preview()
+        self.assertEqual((wizard.change_count, wizard.listed_count), (8, 5), "four customers, two dimensions")
+        self.assertEqual(
+            sorted(len(lines) for lines in wizard.line_ids.grouped("dimension_id").values()),
+            [2, 3],
+            "each dimension gets its share of the lines",
+        )
+        tier_summary = wizard.summary_ids.filtered(lambda s: s.dimension_id == self.tier_dim)
+        self.assertEqual(sum(tier_summary.mapped("after")), 4, "the summary counts every customer")
+        wizard.action_apply()
+        self.assertEqual(wizard.applied_count, 8, "Apply applies every change, listed or not")
+
     def test_apply_logs_changes_and_respects_locks(self):
         # The manager sets Mid to A by hand: locked, logged, tracked in the chatter.
         # Drop the set-up's pending tracking, recorded with tracking turned off.

@@ -7,6 +7,9 @@ from odoo.tools import SQL
 
 from ..models.customer_class_run import BACKGROUND_THRESHOLD_PARAM, DEFAULT_BACKGROUND_THRESHOLD, int_param
 
+PREVIEW_LIMIT_PARAM = "account_customer_ledger.classify_preview_limit"
+DEFAULT_PREVIEW_LIMIT = 10000
+
 
 class CustomerClassify(models.TransientModel):
     """Classify customers: preview what the rules would change, then apply."""
@@ -41,6 +44,8 @@ class CustomerClassify(models.TransientModel):
     line_ids = fields.One2many("customer.classify.line", "wizard_id", string="Changes")
     summary_ids = fields.One2many("customer.classify.summary", "wizard_id")
     applied_count = fields.Integer(readonly=True)
+    change_count = fields.Integer(string="Changes proposed", readonly=True)
+    listed_count = fields.Integer(string="Changes listed", readonly=True)
     background_threshold = fields.Integer(compute="_compute_background_threshold")
     run_id = fields.Many2one("customer.class.run", string="Background run", readonly=True)
     queued_count = fields.Integer(related="run_id.total_count", string="Queued customers")
@@ -99,10 +104,30 @@ class CustomerClassify(models.TransientModel):
         proposals = self._get_proposals()
         self.line_ids.unlink()
         self.summary_ids.unlink()
-        self._insert_lines([p for p in proposals if p["new_class_id"] != p["old_class_id"]])
+        changes = [p for p in proposals if p["new_class_id"] != p["old_class_id"]]
+        listed = self._changes_to_list(changes)
+        self._insert_lines(listed)
         self.env["customer.classify.summary"].create(self._prepare_summary_vals(proposals))
-        self.state = "preview"
+        self.write({"state": "preview", "change_count": len(changes), "listed_count": len(listed)})
         return self._reopen()
+
+    def _changes_to_list(self, changes):
+        """At most the preview's line limit of ``changes``, shared evenly
+        among the dimensions: nobody reads 400,000 lines, and writing them
+        would double the preview of a whole ledger. The summary still
+        counts every change."""
+        limit = int_param(self.env, PREVIEW_LIMIT_PARAM, DEFAULT_PREVIEW_LIMIT)
+        if len(changes) <= limit:
+            return changes
+        by_dimension = {}
+        for change in changes:
+            by_dimension.setdefault(change["dimension_id"], []).append(change)
+        listed = []
+        # Dimensions with fewer changes than their share leave the rest to the others.
+        for index, dimension_changes in enumerate(sorted(by_dimension.values(), key=len)):
+            share = (limit - len(listed)) // (len(by_dimension) - index)
+            listed += dimension_changes[:share]
+        return listed
 
     def _insert_lines(self, changes):
         """The changes as preview lines, in one statement: a first
