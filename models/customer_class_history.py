@@ -6,10 +6,28 @@ from odoo.exceptions import UserError
 from .customer_class_rule import format_metric
 
 
+class CustomerClassHistoryImmutable(models.AbstractModel):
+    """What the classification history keeps: written once by the
+    classifier or a manual change, then never changed nor deleted."""
+
+    _name = "customer.class.history.immutable"
+    _description = "Immutable Classification History"
+
+    def write(self, vals):
+        if self:
+            raise UserError(self.env._("The classification history cannot be changed."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_history(self):
+        raise UserError(self.env._("The classification history cannot be deleted."))
+
+
 class CustomerClassHistory(models.Model):
     """Immutable log of class changes; nobody edits or deletes it."""
 
     _name = "customer.class.history"
+    _inherit = ["customer.class.history.immutable"]
     _description = "Customer Classification History"
     _order = "date desc, id desc"
     # ``date`` and ``user_id`` say when and by whom; rows are never written.
@@ -24,7 +42,10 @@ class CustomerClassHistory(models.Model):
     rule_id = fields.Many2one("customer.class.rule", ondelete="set null", readonly=True)
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user, readonly=True)
     reason = fields.Char(readonly=True)
-    metrics = fields.Json(readonly=True)
+    snapshot_id = fields.Many2one(
+        "customer.class.snapshot", string="Metrics snapshot", ondelete="cascade", index="btree_not_null", readonly=True
+    )
+    metrics = fields.Json(related="snapshot_id.metrics")
     revenue = fields.Float(readonly=True, help="Revenue in the window when the change was made.")
     metrics_html = fields.Html(string="Metrics at the time", compute="_compute_metrics_html", sanitize=False)
 
@@ -46,11 +67,20 @@ class CustomerClassHistory(models.Model):
                 else False
             )
 
-    def write(self, vals):
-        if self:
-            raise UserError(self.env._("The classification history cannot be changed."))
-        return super().write(vals)
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_history(self):
-        raise UserError(self.env._("The classification history cannot be deleted."))
+class CustomerClassSnapshot(models.Model):
+    """The metrics of a customer at the moment a classification changed its
+    classes, stored once and shared by the history lines of every dimension
+    that changed then (a whole ledger's first classification changes four
+    dimensions per customer)."""
+
+    _name = "customer.class.snapshot"
+    _inherit = ["customer.class.history.immutable"]
+    _description = "Customer Classification Metrics Snapshot"
+    _order = "date desc, id desc"
+    _log_access = False
+
+    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade", readonly=True)
+    date = fields.Datetime(required=True, readonly=True)
+    metrics = fields.Json(readonly=True)

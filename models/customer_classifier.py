@@ -195,28 +195,24 @@ class CustomerClassifier(models.AbstractModel):
         Assignment.flush_model()
         History.flush_model()
         uid, now = self.env.uid, fields.Datetime.now()
-        columns = {
-            "partner_id": [c["partner_id"] for c in changes],
-            "dimension_id": [c["dimension_id"] for c in changes],
-            "old_class_id": [c["old_class_id"] or None for c in changes],
-            "new_class_id": [c["new_class_id"] or None for c in changes],
-            "rule_id": [c["rule_id"] or None for c in changes],
-            "reason": [c["reason"] for c in changes],
-        }
-        # A customer's metrics are the same for all its dimensions: sent once.
+        # A customer's metrics are the same for all its dimensions: sent and
+        # stored once, in one snapshot that its history lines share.
         snapshots = {c["partner_id"]: c["metrics"] for c in changes}
-        changed = SQL(
-            """SELECT c.*, m.metrics, COALESCE((m.metrics->>'revenue')::float8, 0) AS revenue
-                 FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::varchar[])
-                      AS c(partner_id, dimension_id, old_class_id, new_class_id, rule_id, reason)
-                 JOIN unnest(%s::int[], %s::jsonb[]) AS m(partner_id, metrics) ON m.partner_id = c.partner_id""",
-            *columns.values(),
-            list(snapshots),
-            [json.dumps(_jsonable(metrics)) for metrics in snapshots.values()],
-        )
         self.env.execute_query(
             SQL(
-                """WITH changed AS (%(changed)s),
+                """WITH changed AS (
+                       SELECT *
+                         FROM unnest(%(partners)s::int[], %(dimensions)s::int[], %(old)s::int[], %(new)s::int[],
+                                     %(rules)s::int[], %(reasons)s::varchar[])
+                              AS c(partner_id, dimension_id, old_class_id, new_class_id, rule_id, reason)
+                   ),
+                   snapshot AS (
+                       INSERT INTO customer_class_snapshot (partner_id, company_id, date, metrics)
+                       SELECT m.partner_id, %(company)s, %(now)s, m.metrics
+                         FROM unnest(%(snapshot_partners)s::int[], %(snapshot_metrics)s::jsonb[])
+                              AS m(partner_id, metrics)
+                       RETURNING id, partner_id, COALESCE((metrics->>'revenue')::float8, 0) AS revenue
+                   ),
                    assigned AS (
                        INSERT INTO customer_class_assignment
                               (partner_id, company_id, dimension_id, class_id, locked, reason, rule_id, user_id,
@@ -237,11 +233,19 @@ class CustomerClassifier(models.AbstractModel):
                    )
                    INSERT INTO customer_class_history
                           (partner_id, company_id, dimension_id, old_class_id, new_class_id, date, rule_id, user_id,
-                           reason, metrics, revenue)
-                   SELECT partner_id, %(company)s, dimension_id, old_class_id, new_class_id, %(now)s, rule_id,
-                          %(uid)s, reason, metrics, revenue
-                     FROM changed""",
-                changed=changed,
+                           reason, snapshot_id, revenue)
+                   SELECT c.partner_id, %(company)s, c.dimension_id, c.old_class_id, c.new_class_id, %(now)s,
+                          c.rule_id, %(uid)s, c.reason, s.id, s.revenue
+                     FROM changed c
+                     JOIN snapshot s ON s.partner_id = c.partner_id""",
+                partners=[c["partner_id"] for c in changes],
+                dimensions=[c["dimension_id"] for c in changes],
+                old=[c["old_class_id"] or None for c in changes],
+                new=[c["new_class_id"] or None for c in changes],
+                rules=[c["rule_id"] or None for c in changes],
+                reasons=[c["reason"] for c in changes],
+                snapshot_partners=list(snapshots),
+                snapshot_metrics=[json.dumps(_jsonable(metrics)) for metrics in snapshots.values()],
                 company=company.id,
                 uid=uid,
                 now=now,
@@ -249,6 +253,7 @@ class CustomerClassifier(models.AbstractModel):
         )
         Assignment.invalidate_model()
         History.invalidate_model()
+        self.env["customer.class.snapshot"].invalidate_model()
         self.env["res.partner"].invalidate_model(
             ["customer_class_assignment_ids", "customer_class_ids", "customer_class_history_count"]
         )

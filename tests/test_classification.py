@@ -108,6 +108,10 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual(sum(tier_summary.mapped("after")), 4, "the summary counts every customer")
         wizard.action_apply()
         self.assertEqual(wizard.applied_count, 8, "Apply applies every change, listed or not")
+        big_lines = self._history(self.big)
+        self.assertEqual(len(big_lines), 2)
+        self.assertEqual(len(big_lines.snapshot_id), 1, "one metrics snapshot shared by both dimensions' lines")
+        self.assertEqual(big_lines.mapped(lambda line: line.metrics["revenue"]), [9000, 9000])
 
     def test_apply_logs_changes_and_respects_locks(self):
         # The manager sets Mid to A by hand: locked, logged, tracked in the chatter.
@@ -522,6 +526,7 @@ class TestClassification(LedgerTestCommon):
         self.assertTrue(user_env["customer.class.assignment"].search([("partner_id", "=", self.big.id)]))
         history = user_env["customer.class.history"].search([("partner_id", "=", self.big.id)])
         self.assertTrue(history)
+        self.assertIn("9,000", history.metrics_html, "a plain user reads the metrics behind a change")
         with self.assertRaises(AccessError):
             user_env["customer.class.rule"].browse(self.ref("account_customer_ledger.rule_value_tier_a").id).write(
                 {"sequence": 1}
@@ -546,6 +551,10 @@ class TestClassification(LedgerTestCommon):
             history.write({"reason": "changed"})
         with self.assertRaisesRegex(UserError, "cannot be deleted"):
             history.sudo().unlink()
+        with self.assertRaisesRegex(UserError, "cannot be changed"):
+            history.snapshot_id.sudo().write({"metrics": {"revenue": 1}})
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            history.snapshot_id.sudo().unlink()
 
 
 @tagged("post_install", "-at_install")
