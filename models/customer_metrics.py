@@ -305,13 +305,17 @@ class CustomerMetrics(models.AbstractModel):
         cr = self.env.cr
         cr.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
         previous = cr.fetchone()[0]
-        try:
-            if not fetch:
-                cr.execute(query)
-                return None
-            return self.env.execute_query_dict(query)
-        finally:
-            cr.execute("SELECT set_config('jit', %s, true)", [previous])
+        # Restored after success only: a failed query aborts the transaction,
+        # which ends the local setting anyway, and a restore there would
+        # raise over the query's own error (a serialization failure that
+        # Odoo retries would become an error that it does not).
+        if fetch:
+            result = self.env.execute_query_dict(query)
+        else:
+            cr.execute(query)
+            result = None
+        cr.execute("SELECT set_config('jit', %s, true)", [previous])
+        return result
 
     @api.model
     def _project_clv(self, lifetime_revenue, window_revenue, window_months):
