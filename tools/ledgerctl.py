@@ -428,6 +428,7 @@ CLASSIFY_WRITTEN_TABLES = (
     "customer_class_assignment",
     "customer_class_history",
     "customer_class_run_metrics",
+    "customer_class_snapshot",
     "mail_message",
     "res_partner",
 )
