@@ -70,7 +70,8 @@ class CustomerClassRun(models.Model):
         "customer.class.dimension",
         string="Dimensions",
         readonly=True,
-        help="Empty: every dimension classified by rules.",
+        help="What a run started from Classify Customers classifies; a scheduled pass classifies every dimension"
+        " classified by rules.",
     )
     window_months = fields.Integer(string="Window (months)", readonly=True, help="Zero: each dimension's own window.")
     partner_ids = fields.Many2many(
