@@ -99,6 +99,13 @@ class CustomerClassRun(models.Model):
     date_start = fields.Datetime(string="Started", default=fields.Datetime.now, readonly=True)
     date_done = fields.Datetime(string="Finished", readonly=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A run's chatter carries the notice of its end only: no "created"
+        # note, no follower.
+        runs = self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+        return super(CustomerClassRun, runs).create(vals_list)
+
     @api.depends("origin", "date_to")
     def _compute_display_name(self):
         origins = dict(self._fields["origin"]._description_selection(self.env))
@@ -254,15 +261,17 @@ class CustomerClassRun(models.Model):
         self.write({"state": "done", "date_done": fields.Datetime.now()})
         self._drop_metrics_snapshot()
         if self.origin == "wizard" and self.user_id:
+            # In the language of who is told, not the scheduler's.
+            env = self.with_context(lang=self.user_id.lang).env
             self.message_notify(
                 partner_ids=self.user_id.partner_id.ids,
-                subject=self.env._("Customer classification done"),
-                body=self.env._(
+                subject=env._("Customer classification done"),
+                body=env._(
                     "%(count)s customers classified, %(changes)s classes changed.",
                     count=self.done_count,
                     changes=self.changed_count,
                 ),
-                model_description=self.env._("Classification Run"),
+                model_description=env._("Classification Run"),
             )
 
     def _snapshot_metrics(self, window_months, partner_ids):

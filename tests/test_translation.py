@@ -1,4 +1,5 @@
-from odoo.tests import tagged
+from odoo import Command
+from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 
 
@@ -25,3 +26,28 @@ class TestChineseTranslation(TransactionCase):
         self.assertEqual(field.field_description, "价值等级")
         reason = zh["customer.classifier"].env._("no rule matched: fallback class")
         self.assertEqual(reason, "无规则匹配：使用默认客户类别")
+
+    def test_background_classification_notice_in_chinese(self):
+        """A manager working in Chinese is told in Chinese, though the scheduler works in English."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        manager = new_test_user(
+            self.env, login="ledger_zh_manager", groups="base.group_user,account.group_account_manager", lang="zh_CN"
+        )
+        customer = self.env["res.partner"].create({"name": "客户甲", "is_company": True, "customer_rank": 1})
+        run = self.env["customer.class.run"].create(
+            {
+                "origin": "wizard",
+                "user_id": manager.id,
+                "company_id": self.env.company.id,
+                "date_to": "2026-12-31",
+                "dimension_ids": [Command.set(self.env.ref("account_customer_ledger.dimension_value_tier").ids)],
+                "partner_ids": [Command.set(customer.ids)],
+                "all_customers": False,
+            }
+        )
+        while run.state == "running":
+            run.with_context(lang="en_US")._process_batch(10)
+        notice = self.env["mail.message"].search([("model", "=", run._name), ("res_id", "=", run.id)])
+        self.assertEqual(notice.subject, "客户分类已完成")
+        self.assertIn("已分类 1 个客户", notice.body)
