@@ -181,9 +181,10 @@ class CustomerClassifier(models.AbstractModel):
 
     @api.model
     def _write_assignments_and_history(self, changes, company):
-        """Replace the changed assignments and log the changes with one
-        statement per table (the classifier may change a hundred thousand
-        customers at once; row-by-row ORM creates would dominate).
+        """Replace the changed assignments and log the changes, with their
+        customers' metrics snapshots, in one statement (the classifier may
+        change a hundred thousand customers at once; row-by-row ORM creates
+        would dominate).
 
         Assignments are upserted, or deleted when no class is left: when
         another transaction classified the same customer after this one read

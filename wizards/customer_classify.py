@@ -95,7 +95,11 @@ class CustomerClassify(models.TransientModel):
         self.ensure_one()
         self._check_rights()
         return self.env["customer.classifier"]._propose(
-            self.dimension_ids, partners or self._get_partners(), self.company_id, self.date_to, self.window_months
+            self.dimension_ids,
+            self._get_partners() if partners is None else partners,
+            self.company_id,
+            self.date_to,
+            self.window_months,
         )
 
     def action_preview(self):
