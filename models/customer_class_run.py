@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date
 
-from .customer_metrics import METRIC_COLUMNS
+from .customer_metrics import METRIC_COLUMNS, dense_id_condition
 
 _logger = logging.getLogger(__name__)
 
@@ -314,19 +314,20 @@ class CustomerClassRun(models.Model):
                     window=window_months,
                 )
             )
+        wanted = set(partner_ids)
         rows = self.env.execute_query_dict(
             SQL(
                 """SELECT %(columns)s FROM customer_class_run_metrics
-                    WHERE run_id = %(run)s AND window_months = %(window)s AND partner_id = ANY(%(ids)s)""",
+                    WHERE run_id = %(run)s AND window_months = %(window)s AND %(ids)s""",
                 columns=columns,
                 run=self.id,
                 window=window_months,
-                ids=list(partner_ids),
+                ids=dense_id_condition(SQL.identifier("partner_id"), sorted(wanted)),
             )
         )
-        metrics = Metrics._metrics_from_rows(rows, window_months)
+        metrics = Metrics._metrics_from_rows([row for row in rows if row["partner_id"] in wanted], window_months)
         # Customers who became customers after the snapshot was taken.
-        missing = set(partner_ids) - set(metrics)
+        missing = wanted - set(metrics)
         if missing:
             metrics.update(Metrics._compute_metrics(self.company_id, date_from, self.date_to, missing, window_months))
         return metrics

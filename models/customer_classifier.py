@@ -9,7 +9,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
-from .customer_metrics import CREDIT_METRICS
+from .customer_metrics import CREDIT_METRICS, dense_id_condition
 
 VALUE_TIER_SCORES = {"A": 3, "B": 2, "C": 1}
 
@@ -37,14 +37,18 @@ class CustomerClassifier(models.AbstractModel):
                 company, date_from, date_to, partner_ids=partners.ids, window_months=window_months
             )
         self.env["res.partner"].flush_model(["employee_count", "annual_revenue"])
+        partner_ids = sorted(partners.ids)
+        wanted = set(partner_ids)
         partner_rows = self.env.execute_query(
             SQL(
-                "SELECT id, employee_count, annual_revenue FROM res_partner WHERE id = ANY(%s)",
-                partners.ids,
+                "SELECT id, employee_count, annual_revenue FROM res_partner WHERE %s",
+                dense_id_condition(SQL.identifier("id"), partner_ids),
             )
         )
         values = {}
         for partner_id, employee_count, annual_revenue in partner_rows:
+            if partner_id not in wanted:
+                continue
             row = dict(metrics.get(partner_id, {}))
             row["value_tier_score"] = VALUE_TIER_SCORES.get(row.get("value_tier") or "C")
             last, first = row.get("last_invoice_date"), row.get("first_invoice_date")
@@ -74,19 +78,24 @@ class CustomerClassifier(models.AbstractModel):
         """
         date_to = date_to or fields.Date.context_today(self)
         self.env["res.partner"].flush_model(["commercial_partner_id"])
-        partners = self.env["res.partner"].browse(
-            row[0]
-            for row in self.env.execute_query(
-                SQL(
-                    "SELECT DISTINCT commercial_partner_id FROM res_partner WHERE id = ANY(%s) ORDER BY 1",
-                    partners.ids,
+        given = sorted(set(partners.ids))
+        wanted = set(given)
+        partner_ids = sorted(
+            {
+                commercial_id
+                for partner_id, commercial_id in self.env.execute_query(
+                    SQL(
+                        "SELECT id, commercial_partner_id FROM res_partner WHERE %s",
+                        dense_id_condition(SQL.identifier("id"), given),
+                    )
                 )
-            )
+                if partner_id in wanted
+            }
         )
-        if not partners:
+        if not partner_ids:
             return []
-        # ``partners.ids`` builds a new list on each access: read it once.
-        partner_ids = partners.ids
+        partners = self.env["res.partner"].browse(partner_ids)
+        wanted = set(partner_ids)
         self.env["customer.class.assignment"].flush_model()
         current = {
             (partner_id, dimension_id): (class_id, locked)
@@ -94,11 +103,12 @@ class CustomerClassifier(models.AbstractModel):
                 SQL(
                     """SELECT partner_id, dimension_id, class_id, locked
                          FROM customer_class_assignment
-                        WHERE company_id = %s AND partner_id = ANY(%s)""",
+                        WHERE company_id = %s AND %s""",
                     company.id,
-                    partner_ids,
+                    dense_id_condition(SQL.identifier("partner_id"), partner_ids),
                 )
             )
+            if partner_id in wanted
         }
         Rule = self.env["customer.class.rule"]
         values_by_window = {}

@@ -272,6 +272,19 @@ class TestClassification(LedgerTestCommon):
         self.assertIn(self.big, found)
         self.assertNotIn(self.small, found)
 
+    def test_selection_classifies_its_customers_only(self):
+        contact = self.env["res.partner"].create({"name": "Buyer at Small", "parent_id": self.small.id})
+        # Customers close together are read by their id range: the customer
+        # between them, not selected, must stay out.
+        self.assertLess(self.small.id - self.big.id, 4, "the selection fills most of its id range")
+        wizard = self._wizard(partner_ids=[Command.set((self.big | contact).ids)])
+        wizard.action_preview()
+        self.assertEqual(set(wizard.line_ids.partner_id), {self.big, self.small}, "a contact stands for its company")
+        wizard.action_apply()
+        self.assertEqual((self._tier(self.big), self._tier(self.small)), (self.tier_a, self.tier_c))
+        self.assertFalse(self._tier(self.mid))
+        self.assertEqual(self._history().partner_id, self.big | self.small)
+
     def test_partner_form_metrics(self):
         big = self.big.with_company(self.company)
         self.assertEqual(big.ledger_invoice_count, 1)

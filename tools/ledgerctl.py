@@ -423,7 +423,7 @@ def cmd_generate(args):
     return generate_ledger(odoo_dir, args.db, args.customers, args.invoices, args.seed, args.open_share)
 
 
-# The tables a classification benchmark writes (and rolls back).
+# The tables a classification benchmark writes (and then deletes from).
 CLASSIFY_WRITTEN_TABLES = (
     "customer_class_assignment",
     "customer_class_history",
@@ -449,7 +449,7 @@ def cmd_bench_classify(args):
         else:
             log(f"reusing {db}; updating the addon")
             run(odoo_cmd(odoo_dir, "-d", db, "-u", MODULE, "--stop-after-init", "--log-level=warn"))
-            # Every run writes and rolls back some 900,000 rows: without
+            # Every run writes and deletes some 900,000 rows: without
             # compacting, the next run's first classification inserts into
             # bloated tables and indexes (+20 % after two runs).
             psql(f"VACUUM FULL ANALYZE {', '.join(CLASSIFY_WRITTEN_TABLES)}", db=db)
