@@ -104,7 +104,12 @@ class CustomerClassRun(models.Model):
         # A run's chatter carries the notice of its end only: no "created"
         # note, no follower.
         runs = self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
-        return super(CustomerClassRun, runs).create(vals_list)
+        runs = super(CustomerClassRun, runs).create(vals_list)
+        # Counted once: the progress of each batch is told from the counters.
+        for run, vals in zip(runs, vals_list, strict=True):
+            if "total_count" not in vals:
+                run.total_count = run._count_scope()
+        return runs
 
     @api.depends("origin", "date_to")
     def _compute_display_name(self):
@@ -149,13 +154,19 @@ class CustomerClassRun(models.Model):
             limit=SQL("LIMIT %s", limit) if limit else SQL(),
         )
 
+    def _count_scope(self):
+        """How many customers the run has left, counted."""
+        self.ensure_one()
+        query = SQL("SELECT COUNT(*) FROM (%s) ids", self._scope_ids_query(self.last_partner_id))
+        return self.env.execute_query(query)[0][0]
+
     def _count_remaining(self):
-        """How many customers the running runs among ``self`` have left."""
-        remaining = 0
-        for run in self.filtered(lambda r: r.state == "running"):
-            query = SQL("SELECT COUNT(*) FROM (%s) ids", run._scope_ids_query(run.last_partner_id))
-            remaining += self.env.execute_query(query)[0][0]
-        return remaining
+        """How many customers the running runs among ``self`` have left, as
+        their counters tell (a count after each batch would read the rest of
+        the ledger every time): at least one while a run is not done, so
+        that the scheduler calls again until it is, and the batch that finds
+        nothing left ends it."""
+        return sum(max(run.total_count - run.done_count, 1) for run in self if run.state == "running")
 
     @api.model
     def _batch_size(self):
@@ -206,12 +217,7 @@ class CustomerClassRun(models.Model):
     def _start_runs(self):
         today = fields.Date.context_today(self)
         companies = self.env["res.company"].sudo().search([])
-        return self.sudo().create(
-            [
-                {"company_id": company.id, "date_to": today, "total_count": self._count_customers(company)}
-                for company in companies
-            ]
-        )
+        return self.sudo().create([{"company_id": company.id, "date_to": today} for company in companies])
 
     def _process_batch(self, batch_size):
         """Classify the next batch of the run's customers; returns how many."""

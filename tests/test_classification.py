@@ -452,6 +452,22 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual(self._tier(self.mid), self.tier_b)
         self.assertEqual(len(self._history().filtered(lambda h: h.dimension_id == self.tier_dim)), 4)
 
+    def test_pass_goes_on_until_customers_added_meanwhile_are_done(self):
+        Run = self.env["customer.class.run"].sudo()
+        Run.search([("state", "=", "running")]).write({"state": "done"})
+        run = Run.create({"company_id": self.company.id, "date_to": self.as_of})
+        total = run.total_count
+        batch = total - 1
+        self.assertEqual(Run._cron_reclassify(batch_size=batch), 1)
+        late = self.env["res.partner"].create({"name": "Late Co", "is_company": True})
+        self._invoice(late, "2026-06-01", 700)
+        # The counters tell one customer left; there are two.
+        self.assertEqual(Run._cron_reclassify(batch_size=1), 1, "called again: the pass is not done")
+        while Run._cron_reclassify(batch_size=1):
+            pass
+        self.assertEqual((run.state, run.done_count), ("done", total + 1))
+        self.assertTrue(self._tier(late), "a customer added during the pass is classified too")
+
     def test_scheduled_pass_ranks_against_one_snapshot(self):
         Run = self.env["customer.class.run"].sudo()
         Run.search([("state", "=", "running")]).write({"state": "done"})

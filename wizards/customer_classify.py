@@ -201,12 +201,12 @@ class CustomerClassify(models.TransientModel):
             "dimension_ids": [Command.set(self.dimension_ids.ids)],
             "all_customers": self.scope == "all",
         }
-        run = self.env["customer.class.run"].sudo().create(vals)
-        if self.scope == "all":
-            run.total_count = run._count_remaining()
-        else:
-            # One statement for the scope, however large.
+        if self.scope != "all":
             ids = sorted(set(partners.ids))
+            vals["total_count"] = len(ids)
+        run = self.env["customer.class.run"].sudo().create(vals)
+        if self.scope != "all":
+            # One statement for the scope, however large.
             self.env.execute_query(
                 SQL(
                     """INSERT INTO customer_class_run_partner_rel (run_id, partner_id)
@@ -216,7 +216,6 @@ class CustomerClassify(models.TransientModel):
                 )
             )
             run.invalidate_recordset(["partner_ids"])
-            run.total_count = len(ids)
         self.env.ref("account_customer_ledger.ir_cron_classify_queued").sudo()._trigger()
         self.write({"run_id": run.id, "state": "queued"})
         return self._reopen()
