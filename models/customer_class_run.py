@@ -93,7 +93,11 @@ class CustomerClassRun(models.Model):
         string="Last customer done", readonly=True, help="Technical: customers up to this id are classified."
     )
     done_count = fields.Integer(string="Customers classified", readonly=True)
-    total_count = fields.Integer(string="Customers", readonly=True)
+    total_count = fields.Integer(
+        string="Customers",
+        readonly=True,
+        help="Counted when the run started; customers added meanwhile are classified too.",
+    )
     changed_count = fields.Integer(string="Classes changed", readonly=True)
     batch_count = fields.Integer(string="Batches", readonly=True)
     date_start = fields.Datetime(string="Started", default=fields.Datetime.now, readonly=True)
