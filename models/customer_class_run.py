@@ -136,11 +136,6 @@ class CustomerClassRun(models.Model):
             limit=SQL("LIMIT %s", limit) if limit else SQL(),
         )
 
-    @api.model
-    def _count_customers(self, company, after_id=0):
-        query = self._customer_ids_query(company, after_id)
-        return self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) ids", query))[0][0]
-
     def _scope_ids_query(self, after_id=0, limit=None):
         """The run's customers with an id above ``after_id``: all the
         company's customers, or the ones it was started for (read in SQL: a
