@@ -5,7 +5,8 @@ times the bare SQL aggregation of the classification metrics, the addon's
 metrics engine, the rule proposal and the batched writes for every customer
 of the company, the same classification again and a whole pass of the
 scheduled job, checks that the engine and the bare SQL agree, and deletes
-what it wrote.
+what it wrote; :func:`run_background` times the same first classification
+queued by the Classify Customers wizard.
 """
 
 import json
@@ -14,6 +15,7 @@ import time
 from bench_common import best_of
 from dateutil.relativedelta import relativedelta
 
+from odoo import Command
 from odoo.tools import SQL
 
 # The metrics behind classification written as one plain query, without the
@@ -121,24 +123,84 @@ def _clean_up(env, marks):
     env.invalidate_all()
 
 
-def run(env, repeat=3):
-    company = env.company
-    cr = env.cr
+def _start(env):
+    """Clean up after an interrupted run; the ledger must be unclassified."""
     leftover = env["ir.config_parameter"].sudo().get_param(MARKS_PARAM)
     if leftover:
         _clean_up(env, json.loads(leftover))
-    cr.execute("SELECT COUNT(*) FROM customer_class_assignment WHERE company_id = %s", [company.id])
-    if cr.fetchone()[0]:
+    env.cr.execute("SELECT COUNT(*) FROM customer_class_assignment WHERE company_id = %s", [env.company.id])
+    if env.cr.fetchone()[0]:
         raise SystemExit("the benchmark ledger must start without classes")
-    date_to = (
+
+
+def _ledger_date(env):
+    """The date of the ledger's last invoice: every phase classifies as of it."""
+    return (
         env["account.move"]
         .search(
-            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted")],
+            [("company_id", "=", env.company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted")],
             order="invoice_date desc",
             limit=1,
         )
         .invoice_date
     )
+
+
+def _dimensions(env):
+    """The automatic dimensions but the credit grade, which needs the
+    payment-behaviour query as well: its cost is part of the credit
+    benchmark (bench_credit.py)."""
+    return env["customer.class.dimension"].search([("automatic", "=", True), ("code", "!=", "credit_grade")])
+
+
+def run_background(env):
+    """The first classification of every customer as the Classify Customers
+    wizard queues it (a scope above its background threshold): the request,
+    then the scheduled action's calls, each committed, until the run is done.
+    Run on a freshly compacted ledger, like the first run of :func:`run`."""
+    _start(env)
+    cr = env.cr
+    wizard = env["customer.classify"].create(
+        {
+            "dimension_ids": [Command.set(_dimensions(env).ids)],
+            "scope": "all",
+            "date_to": _ledger_date(env),
+            "company_id": env.company.id,
+        }
+    )
+    marks = _save_marks(env)
+    try:
+        started = time.perf_counter()
+        wizard._queue(wizard._get_partners())
+        cr.commit()
+        t_request = time.perf_counter() - started
+        Run = env["customer.class.run"]
+        remaining = True
+        while remaining:
+            remaining = Run._cron_classify_queued()
+            env.flush_all()
+            cr.commit()
+        t_background = time.perf_counter() - started
+        run = wizard.run_id
+        result = {
+            "queued_s": t_request,
+            "background_s": t_background,
+            "background_batches": run.batch_count,
+            "background_customers": run.done_count,
+            "background_changes": run.changed_count,
+        }
+    finally:
+        cr.rollback()
+        env.invalidate_all()
+        _clean_up(env, marks)
+    return result
+
+
+def run(env, repeat=3):
+    company = env.company
+    cr = env.cr
+    _start(env)
+    date_to = _ledger_date(env)
     date_from = date_to - relativedelta(months=12, days=-1)
     cr.execute(
         "SELECT id FROM res_partner WHERE id = commercial_partner_id AND customer_rank > 0 AND active ORDER BY id"
@@ -183,9 +245,7 @@ def run(env, repeat=3):
         got = (round(row["revenue"], 2), row["r_score"], row["f_score"], row["m_score"], row["value_tier"])
         mismatches += expected != got
 
-    # The credit grade needs the payment-behaviour query as well; its cost is
-    # part of the credit benchmark (bench_credit.py).
-    dimensions = env["customer.class.dimension"].search([("automatic", "=", True), ("code", "!=", "credit_grade")])
+    dimensions = _dimensions(env)
     partners = env["res.partner"].browse(partner_ids)
     classifier = env["customer.classifier"]
     started = time.perf_counter()
