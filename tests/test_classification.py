@@ -471,6 +471,7 @@ class TestClassification(LedgerTestCommon):
         Run.search([("state", "=", "running")]).write({"state": "done"})
         run = Run.create({"company_id": self.company.id, "date_to": self.as_of})
         total = run.total_count
+        self.assertEqual(total, self._customer_count(), "counted when the run is created")
         batch = total - 1
         self.assertEqual(Run._cron_reclassify(batch_size=batch), 1)
         late = self.env["res.partner"].create({"name": "Late Co", "is_company": True})
