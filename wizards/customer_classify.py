@@ -201,11 +201,12 @@ class CustomerClassify(models.TransientModel):
             "dimension_ids": [Command.set(self.dimension_ids.ids)],
             "all_customers": self.scope == "all",
         }
-        if self.scope != "all":
+        Run = self.env["customer.class.run"].sudo()
+        if self.scope == "all":
+            run = Run.create(vals)
+        else:
             ids = sorted(set(partners.ids))
-            vals["total_count"] = len(ids)
-        run = self.env["customer.class.run"].sudo().create(vals)
-        if self.scope != "all":
+            run = Run.create(vals | {"total_count": len(ids)})
             # One statement for the scope, however large.
             self.env.execute_query(
                 SQL(
