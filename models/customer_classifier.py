@@ -57,13 +57,25 @@ class CustomerClassifier(models.AbstractModel):
             row["employee_count"] = employee_count or 0
             row["annual_revenue"] = float(annual_revenue or 0.0)
             values[partner_id] = row
-        if credit and values:
-            Metrics = self.env["customer.metrics"]
-            credit_values = Metrics._compute_credit_metrics(company, date_from, date_to, list(values))
-            for partner_id, row in values.items():
-                row.update(credit_values.get(partner_id, {}))
-                row["credit_score"] = Metrics._credit_score(company, row)
+        if credit:
+            self._add_credit_values(values, company, date_to, window_months)
         return values
+
+    @api.model
+    def _add_credit_values(self, values, company, date_to, window_months):
+        """Add the payment-behaviour metrics and the credit score of a
+        window to the rule values ``values`` (``{partner id: row}``) in
+        place: a credit dimension reads the rows the other dimensions of the
+        same window read, and one snapshot per customer keeps them all."""
+        if not values:
+            return
+        date_from = date_to - relativedelta(months=window_months) + timedelta(days=1)
+        Metrics = self.env["customer.metrics"]
+        credit_values = Metrics._compute_credit_metrics(company, date_from, date_to, list(values))
+        weights = company._customer_credit_score_weights()
+        for partner_id, row in values.items():
+            row.update(credit_values.get(partner_id, {}))
+            row["credit_score"] = Metrics._credit_score(company, row, weights)
 
     @api.model
     def _propose(self, dimensions, partners, company, date_to=None, window_months=None, run=None):
@@ -112,6 +124,7 @@ class CustomerClassifier(models.AbstractModel):
         }
         Rule = self.env["customer.class.rule"]
         values_by_window = {}
+        credit_windows = set()
         proposals = []
         for dimension in dimensions:
             window = window_months or dimension.window_months or 12
@@ -119,11 +132,12 @@ class CustomerClassifier(models.AbstractModel):
                 metric in CREDIT_METRICS
                 for metric in dimension.rule_ids.filtered("active").condition_ids.mapped("metric")
             )
-            if (window, credit) not in values_by_window:
-                values_by_window[(window, credit)] = self._get_rule_values(
-                    partners, company, date_to, window, credit=credit, run=run
-                )
-            values = values_by_window[(window, credit)]
+            if window not in values_by_window:
+                values_by_window[window] = self._get_rule_values(partners, company, date_to, window, run=run)
+            values = values_by_window[window]
+            if credit and window not in credit_windows:
+                self._add_credit_values(values, company, date_to, window)
+                credit_windows.add(window)
             rules = dimension.rule_ids.filtered("active").sorted(lambda r: (r.sequence, r.id))
             compiled = []
             for rule in rules:

@@ -266,9 +266,18 @@ class TestCreditControl(LedgerTestCommon):
         # Days late 0, late share, overdue ratio and longest overdue at their caps,
         # DSO 4,000 / 4,000 x 365 days over its cap, no limit: 100 - 85 = 15.
         self.assertEqual(values[late.id]["credit_score"], 100.0 - 15 - 20 - 10 - 15)
-        proposals = self.env["customer.classifier"]._propose(grade, punctual | late, self.company, self.today)
+        # The grade classified first, the value tier after it: both read one
+        # row of metrics per customer, and its snapshot keeps them all.
+        tier = self.env.ref("account_customer_ledger.dimension_value_tier")
+        proposals = self.env["customer.classifier"]._propose(grade | tier, punctual | late, self.company, self.today)
         self.env["customer.classifier"]._apply(proposals, self.company)
         self.env.invalidate_all()
+        late_lines = self.env["customer.class.history"].search([("partner_id", "=", late.id)])
+        self.assertEqual(late_lines.dimension_id, grade | tier)
+        self.assertEqual(len(late_lines.snapshot_id), 1)
+        for line in late_lines:
+            self.assertEqual(line.metrics["credit_score"], 40.0, "the grade's reason is in every line's snapshot")
+            self.assertEqual(line.metrics["revenue"], 4000.0)
         self.assertIn(grade_a, punctual.customer_class_ids)
         self.assertIn(grade_d, late.customer_class_ids, "a score of exactly 40 is grade D")
         self.assertEqual(punctual.customer_credit_limit, 50000.0)
