@@ -31,9 +31,16 @@ class CustomerClassRevenueReport(models.Model):
 
     @property
     def _table_query(self):
+        # A row's id is computed from its document and dimension, not
+        # numbered over the whole set: a window function would keep
+        # PostgreSQL from filtering the rows before it joins them (a pivot
+        # on one dimension would join every dimension's classes) and would
+        # number every row of the ledger to show a page of the list. Unique
+        # while dimension ids stay under 2**20, and under 2**51 for any
+        # document id, which the web client holds exactly.
         return SQL(
             """
-            SELECT ROW_NUMBER() OVER (ORDER BY move.id, assignment.dimension_id) AS id,
+            SELECT move.id::bigint * 1048576 + assignment.dimension_id AS id,
                    move.id AS move_id,
                    move.move_type,
                    move.invoice_date AS date,

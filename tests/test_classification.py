@@ -541,6 +541,14 @@ class TestClassification(LedgerTestCommon):
         )
         totals = {g["class_id"][0]: (g["revenue"], g["amount_residual"]) for g in groups}
         self.assertEqual(totals, {self.tier_a.id: (9000, 9000), self.tier_b.id: (800, 800), self.tier_c.id: (200, 200)})
+        # The list shows each document once per dimension, and a row read
+        # again by its id is the same document and dimension.
+        rows = Report.search([("partner_id", "=", self.big.id)])
+        pairs = [(row.move_id, row.dimension_id) for row in rows]
+        self.assertEqual(len(set(pairs)), len(pairs))
+        self.assertEqual({dimension for _move, dimension in pairs}, set(self.big.customer_class_ids.dimension_id))
+        self.env.invalidate_all()
+        self.assertEqual([(row.move_id, row.dimension_id) for row in Report.browse(rows.ids)], pairs)
 
     # ------------------------------------------------------------ companies and access
 
