@@ -105,6 +105,17 @@ class TestCustomerMetrics(LedgerTestCommon):
         self.assertAlmostEqual(elsewhere[self.p1.id]["revenue"], 99999)
         self.assertEqual(elsewhere[self.p1.id]["value_tier"], "A")
 
+    def test_selection_has_the_figures_of_the_whole_ledger(self):
+        whole = self._metrics()
+        # A selection whose ids do not fill their range (with a gap), and one that does.
+        for selection in (self.p1 | self.p5 | self.p3, self.p1 | self.p2 | self.p3):
+            some = self._metrics(partner_ids=selection.ids)
+            self.assertEqual(set(some), set(selection.ids))
+            for partner in selection:
+                self.assertEqual(some[partner.id], whole[partner.id], partner.name)
+        self.assertAlmostEqual(some[self.p1.id]["avg_days_late"], 20 * 1000 / 1500, places=4)
+        self.assertAlmostEqual(some[self.p3.id]["open_balance"], 8000)
+
     def test_clv_projection(self):
         metrics = self._metrics()
         # Lifetime 8,000 plus three more years at the window's 8,000 a year.
