@@ -566,6 +566,9 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual(self._tier(whale, other), self.tier_a)
         self.assertFalse(self._tier(whale))
         self.assertEqual(self.big.with_company(other).customer_class_ids, self.tier_c)
+        # Read in one company, then in the other, without a fresh cache.
+        self.assertIn(self.tier_a, self.big.customer_class_ids)
+        self.assertEqual(self.big.with_company(other).customer_class_ids, self.tier_c)
         # A user of the first company does not see the other company's log.
         logs = self.env["customer.class.history"].with_user(self.user).search([("partner_id", "=", self.big.id)])
         self.assertEqual(logs.company_id, self.company)
