@@ -6,6 +6,7 @@ from . import customer_class_assignment
 from . import customer_class_history
 from . import customer_metrics
 from . import customer_classifier
+from . import customer_class_change
 from . import customer_ledger_generator
 from . import res_partner
 from . import account_move

@@ -4,9 +4,11 @@ from datetime import timedelta
 import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
 
+from .customer_class_change import proposed_changes
 from .customer_metrics import METRIC_COLUMNS, dense_id_condition
 
 _logger = logging.getLogger(__name__)
@@ -17,6 +19,12 @@ BACKGROUND_THRESHOLD_PARAM = "account_customer_ledger.classify_background_thresh
 # A first classification writes some 2,400 customers a second with their
 # history and notes: 20,000 stay well inside a request's time limit.
 DEFAULT_BACKGROUND_THRESHOLD = 20000
+PREVIEW_BACKGROUND_THRESHOLD_PARAM = "account_customer_ledger.classify_preview_background_threshold"
+# A preview computes some 7,000 customers a second with every dimension:
+# 200,000 stay well inside a request's time limit.
+DEFAULT_PREVIEW_BACKGROUND_THRESHOLD = 200000
+PREVIEW_LIMIT_PARAM = "account_customer_ledger.classify_preview_limit"
+DEFAULT_PREVIEW_LIMIT = 10000
 
 
 def int_param(env, key, default, minimum=0):
@@ -27,6 +35,11 @@ def int_param(env, key, default, minimum=0):
         return max(int(value), minimum) if value else default
     except ValueError:
         return default
+
+
+def preview_limit(env):
+    """How many proposed changes a preview lists at most."""
+    return int_param(env, PREVIEW_LIMIT_PARAM, DEFAULT_PREVIEW_LIMIT)
 
 
 class CustomerClassRun(models.Model):
@@ -62,6 +75,13 @@ class CustomerClassRun(models.Model):
         required=True,
         readonly=True,
         index=True,
+    )
+    mode = fields.Selection(
+        [("apply", "Classify"), ("preview", "Preview")],
+        default="apply",
+        required=True,
+        readonly=True,
+        help="A preview writes no class: it counts and lists what would change, and can then be applied.",
     )
     user_id = fields.Many2one(
         "res.users", string="Started by", readonly=True, help="Changes are logged in this user's name."
@@ -102,6 +122,9 @@ class CustomerClassRun(models.Model):
     batch_count = fields.Integer(string="Batches", readonly=True)
     date_start = fields.Datetime(string="Started", default=fields.Datetime.now, readonly=True)
     date_done = fields.Datetime(string="Finished", readonly=True)
+    change_ids = fields.One2many("customer.class.run.change", "run_id", string="Customers that change")
+    count_ids = fields.One2many("customer.class.run.count", "run_id", string="Summary")
+    listed_count = fields.Integer(string="Changes listed", readonly=True)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -115,13 +138,76 @@ class CustomerClassRun(models.Model):
                 run.total_count = run._count_scope()
         return runs
 
-    @api.depends("origin", "date_to")
+    @api.depends("origin", "mode", "date_to")
     def _compute_display_name(self):
         origins = dict(self._fields["origin"]._description_selection(self.env))
         for run in self:
-            run.display_name = self.env._(
-                "%(origin)s as of %(date)s", origin=origins.get(run.origin), date=format_date(self.env, run.date_to)
+            values = {"origin": origins.get(run.origin), "date": format_date(self.env, run.date_to)}
+            if run.mode == "preview":
+                run.display_name = self.env._("Preview of %(origin)s as of %(date)s", **values)
+            else:
+                run.display_name = self.env._("%(origin)s as of %(date)s", **values)
+
+    @api.model
+    def _queue(self, vals, partner_ids=None):
+        """Create a run from ``vals`` for ``partner_ids`` (all the company's
+        customers without them) and call the job that works through queued
+        runs."""
+        if partner_ids is None:
+            run = self.create(vals)
+        else:
+            ids = sorted(set(partner_ids))
+            run = self.create(vals | {"all_customers": False, "total_count": len(ids)})
+            # One statement for the scope, however large.
+            self.env.execute_query(
+                SQL(
+                    """INSERT INTO customer_class_run_partner_rel (run_id, partner_id)
+                       SELECT %s, unnest(%s::int[])""",
+                    run.id,
+                    ids,
+                )
             )
+            run.invalidate_recordset(["partner_ids"])
+        self.env.ref("account_customer_ledger.ir_cron_classify_queued").sudo()._trigger()
+        return run
+
+    def action_apply(self):
+        """Classify what a finished preview previewed: the same customers,
+        dimensions, window and as-of date, queued in the name of who
+        applies. The classes are computed again when the run gets to them:
+        the ledger may have moved since the preview."""
+        self.ensure_one()
+        if not self.env.user.has_group("account_customer_ledger.group_customer_ledger_manager"):
+            raise AccessError(self.env._("Only classification managers can classify customers."))
+        if self.mode != "preview" or self.state != "done":
+            raise UserError(self.env._("Only a finished preview can be applied."))
+        partner_ids = None
+        if not self.all_customers:
+            self.flush_recordset(["partner_ids"])
+            partner_ids = [
+                row[0]
+                for row in self.env.execute_query(
+                    SQL("SELECT partner_id FROM customer_class_run_partner_rel WHERE run_id = %s", self.id)
+                )
+            ]
+        run = self.sudo()._queue(
+            {
+                "origin": "wizard",
+                "mode": "apply",
+                "user_id": self.env.uid,
+                "company_id": self.company_id.id,
+                "date_to": self.date_to,
+                "window_months": self.window_months,
+                "dimension_ids": [Command.set(self.dimension_ids.ids)],
+            },
+            partner_ids,
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": run.id,
+            "view_mode": "form",
+        }
 
     @api.model
     def _customer_ids_query(self, company, after_id=0, limit=None):
@@ -245,7 +331,10 @@ class CustomerClassRun(models.Model):
         proposals = classifier._propose(
             dimensions, partners, company, self.date_to, window_months=self.window_months or None, run=self
         )
-        changes = classifier._apply(proposals, company)
+        if self.mode == "preview":
+            changes = self._record_preview(proposals, dimensions)
+        else:
+            changes = classifier._apply(proposals, company)
         self.write(
             {
                 "last_partner_id": partner_ids[-1],
@@ -256,8 +345,65 @@ class CustomerClassRun(models.Model):
         )
         if last_batch:
             self._finish()
-        _logger.info("Reclassified %s customers of %s (%s changes)", len(partner_ids), company.name, len(changes))
+        _logger.info(
+            "%s %s customers of %s (%s changes)",
+            "Previewed" if self.mode == "preview" else "Reclassified",
+            len(partner_ids),
+            company.name,
+            len(changes),
+        )
         return len(partner_ids)
+
+    def _record_preview(self, proposals, dimensions):
+        """Add a batch's proposals to the preview: its counts to the
+        summary, its changes to the list while each dimension has room
+        (the preview's line limit shared evenly among the dimensions, taken
+        in customer order). Saved with the batch's cursor, so a killed
+        batch is counted and listed once, when it is done again. Returns
+        the batch's changes."""
+        changes = proposed_changes(proposals)
+        share = preview_limit(self.env) // max(len(dimensions), 1)
+        Change = self.env["customer.class.run.change"]
+        Change.flush_model()
+        listed = dict(
+            self.env.execute_query(
+                SQL(
+                    """SELECT dimension_id, COUNT(*) FROM customer_class_run_change
+                        WHERE run_id = %s GROUP BY dimension_id""",
+                    self.id,
+                )
+            )
+        )
+        room = {dimension.id: share - listed.get(dimension.id, 0) for dimension in dimensions}
+        to_list = []
+        for change in changes:
+            if room.get(change["dimension_id"], 0) > 0:
+                room[change["dimension_id"]] -= 1
+                to_list.append(change)
+        Change._insert_changes(to_list, {"run_id": self.id, "company_id": self.company_id.id})
+        counts = {(line.dimension_id.id, line.class_id.id): line for line in self.count_ids}
+        new_counts = []
+        for (dimension_id, class_id), (before, after) in (
+            self.env["customer.class.count"]._count_proposals(proposals).items()
+        ):
+            line = counts.get((dimension_id, class_id))
+            if line:
+                line.write({"before": line.before + before, "after": line.after + after})
+            else:
+                new_counts.append(
+                    {
+                        "run_id": self.id,
+                        "company_id": self.company_id.id,
+                        "dimension_id": dimension_id,
+                        "class_id": class_id,
+                        "before": before,
+                        "after": after,
+                    }
+                )
+        self.env["customer.class.run.count"].create(new_counts)
+        self.listed_count += len(to_list)
+        self.invalidate_recordset(["change_ids", "count_ids"])
+        return changes
 
     def _finish(self):
         """End the run; who queued it from the wizard is told in Odoo's
@@ -268,14 +414,25 @@ class CustomerClassRun(models.Model):
         if self.origin == "wizard" and self.user_id:
             # In the language of who is told, not the scheduler's.
             env = self.with_context(lang=self.user_id.lang).env
-            self.message_notify(
-                partner_ids=self.user_id.partner_id.ids,
-                subject=env._("Customer classification done"),
-                body=env._(
+            if self.mode == "preview":
+                subject = env._("Customer classification preview ready")
+                body = env._(
+                    "%(count)s customers previewed, %(changes)s class changes proposed. Open the run to read"
+                    " them and apply them.",
+                    count=self.done_count,
+                    changes=self.changed_count,
+                )
+            else:
+                subject = env._("Customer classification done")
+                body = env._(
                     "%(count)s customers classified, %(changes)s classes changed.",
                     count=self.done_count,
                     changes=self.changed_count,
-                ),
+                )
+            self.message_notify(
+                partner_ids=self.user_id.partner_id.ids,
+                subject=subject,
+                body=body,
                 model_description=env._("Classification Run"),
             )
 
@@ -374,3 +531,29 @@ class CustomerClassRunMetrics(models.Model):
             "A pass keeps one snapshot of a customer's metrics per window.",
         ),
     ]
+
+
+class CustomerClassRunPreview(models.AbstractModel):
+    """A part of a preview run's result, in the run's company."""
+
+    _name = "customer.class.run.preview"
+    _description = "Classification Run: Preview"
+
+    run_id = fields.Many2one("customer.class.run", required=True, ondelete="cascade", index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade", readonly=True)
+
+
+class CustomerClassRunChange(models.Model):
+    """A change that a preview run proposes (as many as the preview lists)."""
+
+    _name = "customer.class.run.change"
+    _inherit = ["customer.class.change", "customer.class.run.preview"]
+    _description = "Classification Run: Proposed Change"
+
+
+class CustomerClassRunCount(models.Model):
+    """A preview run's count of customers per class, before and after."""
+
+    _name = "customer.class.run.count"
+    _inherit = ["customer.class.count", "customer.class.run.preview"]
+    _description = "Classification Run: Summary"

@@ -5,6 +5,8 @@ from .customer_class_run import (
     BATCH_SIZE_PARAM,
     DEFAULT_BACKGROUND_THRESHOLD,
     DEFAULT_BATCH_SIZE,
+    DEFAULT_PREVIEW_BACKGROUND_THRESHOLD,
+    PREVIEW_BACKGROUND_THRESHOLD_PARAM,
 )
 
 RECLASSIFY_CRON = "account_customer_ledger.ir_cron_reclassify_customers"
@@ -33,6 +35,12 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=BACKGROUND_THRESHOLD_PARAM,
         default=DEFAULT_BACKGROUND_THRESHOLD,
         help="Customers; Apply queues a larger scope.",
+    )
+    customer_classify_preview_background_threshold = fields.Integer(
+        string="Preview at once up to",
+        config_parameter=PREVIEW_BACKGROUND_THRESHOLD_PARAM,
+        default=DEFAULT_PREVIEW_BACKGROUND_THRESHOLD,
+        help="Customers; Preview computes a larger scope in the background.",
     )
 
     customer_credit_mode = fields.Selection(related="company_id.customer_credit_mode", readonly=False)

@@ -211,6 +211,75 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual((wizard.run_id.state, wizard.run_id.done_count), ("done", 0))
         self.assertEqual(self._tier(self.big), self.tier_a)
 
+    def test_large_preview_is_computed_in_the_background(self):
+        self.env["res.config.settings"].create({"customer_classify_preview_background_threshold": 3}).execute()
+        # Two lines at most: one per dimension.
+        self.env["ir.config_parameter"].sudo().set_param("account_customer_ledger.classify_preview_limit", 2)
+        Run = self.env["customer.class.run"].sudo()  # as the scheduler runs it
+        rfm = self.ref("account_customer_ledger.dimension_rfm_segment")
+        self.mid.with_company(self.company).with_user(self.manager).value_tier_id = self.tier_c  # locked
+        history_before = len(self._history())
+        wizard = self._wizard(dimension_ids=[Command.set((self.tier_dim | rfm).ids)])
+        wizard.action_preview()
+        self.assertEqual(wizard.state, "queued", "four customers are more than the threshold of three")
+        run = wizard.run_id
+        self.assertEqual((run.origin, run.mode, run.user_id, run.total_count), ("wizard", "preview", self.manager, 4))
+        self.assertEqual(wizard.action_open_run()["res_id"], run.id)
+        Run.search([("id", "!=", run.id), ("state", "=", "running")]).write({"state": "done"})
+        Run._cron_classify_queued(batch_size=3)
+        cursor = run.last_partner_id
+        # A worker killed in the middle of the last batch: counted and listed once.
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            Run._cron_classify_queued(batch_size=3)
+            self.assertEqual(run.state, "done")
+            raise RuntimeError("worker killed")
+        self.env.invalidate_all()
+        self.assertEqual((run.state, run.last_partner_id), ("running", cursor))
+        while Run._cron_classify_queued(batch_size=3):
+            pass
+        self.assertEqual((run.state, run.done_count, run.batch_count), ("done", 4, 2))
+        # Nothing written but the preview.
+        self.assertEqual(self._tier(self.big), self.env["customer.class"])
+        self.assertEqual(self._tier(self.mid), self.tier_c)
+        self.assertEqual(len(self._history()), history_before)
+        # The same figures as a preview in the request.
+        summary = {(c.dimension_id, c.class_label, c.before, c.after) for c in run.count_ids}
+        self.assertEqual(
+            {row for row in summary if row[0] == self.tier_dim},
+            {(self.tier_dim, *counts) for counts in (("A", 0, 1), ("C", 1, 3), ("Unclassified", 3, 0))},
+            "Mid (B by its revenue) is locked at C: it stays there",
+        )
+        self.assertEqual(sum(c.after for c in run.count_ids if c.dimension_id == rfm), 4)
+        in_request = self._wizard(dimension_ids=[Command.set((self.tier_dim | rfm).ids)])
+        self.env["ir.config_parameter"].sudo().set_param(
+            "account_customer_ledger.classify_preview_background_threshold", 100
+        )
+        in_request.action_preview()
+        self.assertEqual({(c.dimension_id, c.class_label, c.before, c.after) for c in in_request.summary_ids}, summary)
+        self.assertEqual(run.changed_count, in_request.change_count)
+        self.assertEqual((run.listed_count, len(run.change_ids)), (2, 2))
+        self.assertEqual(run.change_ids.dimension_id, self.tier_dim | rfm, "each dimension gets its share")
+        self.assertTrue(run.change_ids.filtered(lambda line: line.dimension_id == self.tier_dim).reason)
+        notice = self.env["mail.message"].search([("model", "=", run._name), ("res_id", "=", run.id)])
+        self.assertEqual(notice.partner_ids, self.manager.partner_id)
+        self.assertIn(f"4 customers previewed, {run.changed_count} class changes proposed", notice.body)
+        # A plain user cannot apply it; the manager applies what was previewed.
+        with self.assertRaises(AccessError):
+            run.with_user(self.user).action_apply()
+        action = run.with_user(self.manager).action_apply()
+        applied = Run.browse(action["res_id"])
+        self.assertEqual(
+            (applied.mode, applied.user_id, applied.partner_ids, applied.dimension_ids),
+            ("apply", self.manager, self.customers, self.tier_dim | rfm),
+        )
+        with self.assertRaises(UserError):
+            applied.with_user(self.manager).action_apply()
+        while Run._cron_classify_queued(batch_size=3):
+            pass
+        self.assertEqual(applied.state, "done")
+        self.assertEqual((self._tier(self.big), self._tier(self.mid)), (self.tier_a, self.tier_c))
+        self.assertEqual(applied.changed_count, run.changed_count - 1, "the changes proposed but Mid's, locked")
+
     def test_class_no_rule_gives_any_more_is_removed(self):
         self._wizard().action_apply()
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.small.id})

@@ -3,12 +3,16 @@ import ast
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
-from odoo.tools import SQL
 
-from ..models.customer_class_run import BACKGROUND_THRESHOLD_PARAM, DEFAULT_BACKGROUND_THRESHOLD, int_param
-
-PREVIEW_LIMIT_PARAM = "account_customer_ledger.classify_preview_limit"
-DEFAULT_PREVIEW_LIMIT = 10000
+from ..models.customer_class_change import proposed_changes
+from ..models.customer_class_run import (
+    BACKGROUND_THRESHOLD_PARAM,
+    DEFAULT_BACKGROUND_THRESHOLD,
+    DEFAULT_PREVIEW_BACKGROUND_THRESHOLD,
+    PREVIEW_BACKGROUND_THRESHOLD_PARAM,
+    int_param,
+    preview_limit,
+)
 
 
 class CustomerClassify(models.TransientModel):
@@ -47,17 +51,25 @@ class CustomerClassify(models.TransientModel):
     change_count = fields.Integer(string="Changes proposed", readonly=True)
     listed_count = fields.Integer(string="Changes listed", readonly=True)
     background_threshold = fields.Integer(compute="_compute_background_threshold")
+    preview_background_threshold = fields.Integer(compute="_compute_background_threshold")
     run_id = fields.Many2one("customer.class.run", string="Background run", readonly=True)
+    run_mode = fields.Selection(related="run_id.mode")
     queued_count = fields.Integer(related="run_id.total_count", string="Queued customers")
 
     def _compute_background_threshold(self):
         threshold = self._get_background_threshold()
+        preview_threshold = self._get_preview_background_threshold()
         for wizard in self:
             wizard.background_threshold = threshold
+            wizard.preview_background_threshold = preview_threshold
 
     @api.model
     def _get_background_threshold(self):
         return int_param(self.env, BACKGROUND_THRESHOLD_PARAM, DEFAULT_BACKGROUND_THRESHOLD)
+
+    @api.model
+    def _get_preview_background_threshold(self):
+        return int_param(self.env, PREVIEW_BACKGROUND_THRESHOLD_PARAM, DEFAULT_PREVIEW_BACKGROUND_THRESHOLD)
 
     @api.model
     def _default_partner_ids(self):
@@ -103,14 +115,21 @@ class CustomerClassify(models.TransientModel):
         )
 
     def action_preview(self):
-        """Show what would change; writes no class."""
+        """Show what would change; writes no class. A scope larger than the
+        preview's background threshold is previewed by a background run,
+        which holds the result."""
         self.ensure_one()
-        proposals = self._get_proposals()
+        self._check_rights()
+        partners = self._get_partners()
+        if len(partners) > self._get_preview_background_threshold():
+            return self._queue(partners, mode="preview")
+        proposals = self._get_proposals(partners)
         self.line_ids.unlink()
         self.summary_ids.unlink()
-        changes = [p for p in proposals if p["new_class_id"] != p["old_class_id"]]
+        changes = proposed_changes(proposals)
         listed = self._changes_to_list(changes)
-        self._insert_lines(listed)
+        self.env["customer.classify.line"]._insert_changes(listed, {"wizard_id": self.id})
+        self.invalidate_recordset(["line_ids"])
         self.env["customer.classify.summary"].create(self._prepare_summary_vals(proposals))
         self.write({"state": "preview", "change_count": len(changes), "listed_count": len(listed)})
         return self._reopen()
@@ -120,7 +139,7 @@ class CustomerClassify(models.TransientModel):
         among the dimensions: nobody reads 400,000 lines, and writing them
         would double the preview of a whole ledger. The summary still
         counts every change."""
-        limit = int_param(self.env, PREVIEW_LIMIT_PARAM, DEFAULT_PREVIEW_LIMIT)
+        limit = preview_limit(self.env)
         if len(changes) <= limit:
             return changes
         by_dimension = {}
@@ -133,45 +152,12 @@ class CustomerClassify(models.TransientModel):
             listed += dimension_changes[:share]
         return listed
 
-    def _insert_lines(self, changes):
-        """The changes as preview lines, in one statement: a first
-        classification of a whole ledger proposes four changes per customer."""
-        Line = self.env["customer.classify.line"]
-        Line.flush_model()
-        uid, now = self.env.uid, fields.Datetime.now()
-        self.env.execute_query(
-            SQL(
-                """INSERT INTO customer_classify_line
-                          (wizard_id, partner_id, dimension_id, old_class_id, new_class_id, reason, locked,
-                           create_uid, create_date, write_uid, write_date)
-                   SELECT %(wizard)s, c.*, %(uid)s, %(now)s, %(uid)s, %(now)s
-                     FROM unnest(%(partners)s::int[], %(dimensions)s::int[], %(old)s::int[], %(new)s::int[],
-                                 %(reasons)s::varchar[], %(locked)s::bool[]) AS c""",
-                wizard=self.id,
-                uid=uid,
-                now=now,
-                partners=[c["partner_id"] for c in changes],
-                dimensions=[c["dimension_id"] for c in changes],
-                old=[c["old_class_id"] or None for c in changes],
-                new=[c["new_class_id"] or None for c in changes],
-                reasons=[c["reason"] for c in changes],
-                locked=[bool(c["locked"]) for c in changes],
-            )
-        )
-        Line.invalidate_model()
-        self.invalidate_recordset(["line_ids"])
-
     def _prepare_summary_vals(self, proposals):
-        counts = {}
-        for p in proposals:
-            final = p["old_class_id"] if p["locked"] else p["new_class_id"]
-            for class_id, index in ((p["old_class_id"], 0), (final, 1)):
-                # Customers without a class count too: the ones a change
-                # leaves without one show where they go.
-                counts.setdefault((p["dimension_id"], class_id or False), [0, 0])[index] += 1
         return [
             {"wizard_id": self.id, "dimension_id": dim_id, "class_id": class_id, "before": before, "after": after}
-            for (dim_id, class_id), (before, after) in counts.items()
+            for (dim_id, class_id), (before, after) in self.env["customer.class.count"]
+            ._count_proposals(proposals)
+            .items()
         ]
 
     def action_apply(self):
@@ -189,11 +175,12 @@ class CustomerClassify(models.TransientModel):
         self.state = "done"
         return self._reopen()
 
-    def _queue(self, partners):
-        """Hand the classification to the background job; nothing is written
-        to the customers in this request."""
+    def _queue(self, partners, mode="apply"):
+        """Hand the classification (or its preview) to the background job;
+        nothing is written to the customers in this request."""
         vals = {
             "origin": "wizard",
+            "mode": mode,
             "user_id": self.env.uid,
             "company_id": self.company_id.id,
             "date_to": self.date_to,
@@ -201,28 +188,19 @@ class CustomerClassify(models.TransientModel):
             "dimension_ids": [Command.set(self.dimension_ids.ids)],
             "all_customers": self.scope == "all",
         }
-        Run = self.env["customer.class.run"].sudo()
-        if self.scope == "all":
-            run = Run.create(vals)
-        else:
-            ids = sorted(set(partners.ids))
-            run = Run.create(vals | {"total_count": len(ids)})
-            # One statement for the scope, however large.
-            self.env.execute_query(
-                SQL(
-                    """INSERT INTO customer_class_run_partner_rel (run_id, partner_id)
-                       SELECT %s, unnest(%s::int[])""",
-                    run.id,
-                    ids,
-                )
-            )
-            run.invalidate_recordset(["partner_ids"])
-        self.env.ref("account_customer_ledger.ir_cron_classify_queued").sudo()._trigger()
+        partner_ids = None if self.scope == "all" else partners.ids
+        run = self.env["customer.class.run"].sudo()._queue(vals, partner_ids)
         self.write({"run_id": run.id, "state": "queued"})
         return self._reopen()
 
     def action_open_runs(self):
         return self.env["ir.actions.act_window"]._for_xml_id("account_customer_ledger.customer_class_run_action")
+
+    def action_open_run(self):
+        """The wizard's background run, in its form."""
+        self.ensure_one()
+        action = self.action_open_runs()
+        return action | {"res_id": self.run_id.id, "view_mode": "form", "views": [(False, "form")]}
 
     def _reopen(self):
         return {
@@ -236,31 +214,15 @@ class CustomerClassify(models.TransientModel):
 
 class CustomerClassifyLine(models.TransientModel):
     _name = "customer.classify.line"
+    _inherit = ["customer.class.change"]
     _description = "Classify Customers: Change"
-    _order = "dimension_id, partner_id"
 
     wizard_id = fields.Many2one("customer.classify", required=True, ondelete="cascade")
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    dimension_id = fields.Many2one("customer.class.dimension", readonly=True)
-    old_class_id = fields.Many2one("customer.class", string="Now", readonly=True)
-    new_class_id = fields.Many2one("customer.class", string="Proposed", readonly=True)
-    reason = fields.Char(readonly=True)
-    locked = fields.Boolean(readonly=True, help="Locked: the current class stays.")
 
 
 class CustomerClassifySummary(models.TransientModel):
     _name = "customer.classify.summary"
+    _inherit = ["customer.class.count"]
     _description = "Classify Customers: Summary"
-    _order = "dimension_id, class_id"
 
     wizard_id = fields.Many2one("customer.classify", required=True, ondelete="cascade")
-    dimension_id = fields.Many2one("customer.class.dimension", readonly=True)
-    class_id = fields.Many2one("customer.class", string="Customer class", readonly=True)
-    class_label = fields.Char(string="Class", compute="_compute_class_label")
-    before = fields.Integer(readonly=True)
-    after = fields.Integer(readonly=True)
-
-    @api.depends("class_id")
-    def _compute_class_label(self):
-        for line in self:
-            line.class_label = line.class_id.name or self.env._("Unclassified")
