@@ -54,6 +54,28 @@ class TestCustomerLedgerTour(HttpCase):
         run = self.env["customer.class.run"].search([("origin", "=", "wizard")], limit=1)
         self.assertEqual((run.user_id, run.partner_ids, run.state), (manager, customers, "running"))
 
+    def test_manager_previews_a_large_classification(self):
+        """A classification manager previews more customers than one request
+        previews: the preview is queued, nothing is written, and the run's
+        form opens from the wizard."""
+        manager = new_test_user(
+            self.env,
+            login="ledger_tour_preview_manager",
+            groups="base.group_user,account.group_account_manager",
+        )
+        self.env["ir.config_parameter"].sudo().set_param(
+            "account_customer_ledger.classify_preview_background_threshold", 1
+        )
+        customers = self.env["res.partner"].create(
+            [{"name": f"Tour Preview {name}", "customer_rank": 1, "is_company": True} for name in "AB"]
+        )
+        self.start_tour("/odoo/ledger-customers", "account_customer_ledger_preview_in_background", login=manager.login)
+        run = self.env["customer.class.run"].search([("origin", "=", "wizard")], limit=1)
+        self.assertEqual(
+            (run.mode, run.user_id, run.partner_ids, run.state), ("preview", manager, customers, "running")
+        )
+        self.assertFalse(self.env["customer.class.assignment"].search([("partner_id", "in", customers.ids)]))
+
     def test_accountant_sees_credit_and_refused_posting(self):
         """The Credit tab shows hold and exposure with the documents behind
         them; a draft invoice of a customer on hold warns, and posting it is

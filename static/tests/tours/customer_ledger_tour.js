@@ -152,3 +152,63 @@ registry.category("web_tour.tours").add("account_customer_ledger_classify_in_bac
         },
     ],
 });
+
+registry.category("web_tour.tours").add("account_customer_ledger_preview_in_background", {
+    steps: () => [
+        {
+            content: "Search the customers to preview",
+            trigger: ".o_control_panel .o_searchview_input",
+            run: "edit Tour Preview",
+        },
+        {
+            content: "Validate the search",
+            trigger: ".o_searchview_input",
+            run: "press Enter",
+        },
+        {
+            content: "Only the two customers are listed",
+            trigger: ".o_list_view:not(:has(.o_data_row:nth-child(3))) .o_data_row:nth-child(2)",
+        },
+        {
+            content: "Select them all",
+            trigger: ".o_list_view thead .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Open the action menu",
+            trigger: ".o_cp_action_menus .dropdown-toggle",
+            run: "click",
+        },
+        {
+            content: "Classify the selected customers",
+            trigger: ".o-dropdown--menu .o-dropdown-item:contains('Classify Customers')",
+            run: "click",
+        },
+        {
+            content: "Preview",
+            trigger: ".modal .modal-footer button[name='action_preview']",
+            run: "click",
+        },
+        {
+            content: "The preview of the two customers is queued",
+            trigger: ".modal .alert-info:contains('The preview of') [name='queued_count']:contains('2')",
+        },
+        {
+            content: "Apply is left to the preview's run",
+            trigger: ".modal .modal-footer:not(:has(button[name='action_apply']))",
+        },
+        {
+            content: "Open the preview's run",
+            trigger: ".modal button[name='action_open_run']",
+            run: "click",
+        },
+        {
+            content: "Its form says it is a preview of the wizard's customers, still running",
+            trigger: ".o_form_view:has(.o_field_widget[name='total_count']:contains('2')):has(.o_statusbar_status button.o_arrow_button_current:contains('Running')) h1:contains('Preview of Classify Customers as of')",
+        },
+        {
+            content: "It cannot be applied before it is done",
+            trigger: ".o_form_view .o_form_statusbar:not(:has(button[name='action_apply']))",
+        },
+    ],
+});
