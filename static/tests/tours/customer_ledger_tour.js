@@ -1,5 +1,43 @@
 import { registry } from "@web/core/registry";
 
+/**
+ * Steps that open Classify Customers on the two customers found by a search
+ * in the customer list.
+ */
+function classifyTwoCustomers(search) {
+    return [
+        {
+            content: "Search the customers to classify",
+            trigger: ".o_control_panel .o_searchview_input",
+            run: `edit ${search}`,
+        },
+        {
+            content: "Validate the search",
+            trigger: ".o_searchview_input",
+            run: "press Enter",
+        },
+        {
+            content: "Only the two customers are listed",
+            trigger: ".o_list_view:not(:has(.o_data_row:nth-child(3))) .o_data_row:nth-child(2)",
+        },
+        {
+            content: "Select them all",
+            trigger: ".o_list_view thead .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Open the action menu",
+            trigger: ".o_cp_action_menus .dropdown-toggle",
+            run: "click",
+        },
+        {
+            content: "Classify the selected customers",
+            trigger: ".o-dropdown--menu .o-dropdown-item:contains('Classify Customers')",
+            run: "click",
+        },
+    ];
+}
+
 registry.category("web_tour.tours").add("account_customer_ledger_open_customer", {
     url: "/odoo",
     steps: () => [
@@ -94,35 +132,7 @@ registry.category("web_tour.tours").add("account_customer_ledger_unlock_class", 
 
 registry.category("web_tour.tours").add("account_customer_ledger_classify_in_background", {
     steps: () => [
-        {
-            content: "Search the customers to classify",
-            trigger: ".o_control_panel .o_searchview_input",
-            run: "edit Tour Queue",
-        },
-        {
-            content: "Validate the search",
-            trigger: ".o_searchview_input",
-            run: "press Enter",
-        },
-        {
-            content: "Only the two customers are listed",
-            trigger: ".o_list_view:not(:has(.o_data_row:nth-child(3))) .o_data_row:nth-child(2)",
-        },
-        {
-            content: "Select them all",
-            trigger: ".o_list_view thead .o_list_record_selector input",
-            run: "click",
-        },
-        {
-            content: "Open the action menu",
-            trigger: ".o_cp_action_menus .dropdown-toggle",
-            run: "click",
-        },
-        {
-            content: "Classify the selected customers",
-            trigger: ".o-dropdown--menu .o-dropdown-item:contains('Classify Customers')",
-            run: "click",
-        },
+        ...classifyTwoCustomers("Tour Queue"),
         {
             content: "The wizard says when Apply goes to the background",
             trigger: ".modal .o_form_view:contains('a larger scope is queued')",
@@ -155,35 +165,7 @@ registry.category("web_tour.tours").add("account_customer_ledger_classify_in_bac
 
 registry.category("web_tour.tours").add("account_customer_ledger_preview_in_background", {
     steps: () => [
-        {
-            content: "Search the customers to preview",
-            trigger: ".o_control_panel .o_searchview_input",
-            run: "edit Tour Preview",
-        },
-        {
-            content: "Validate the search",
-            trigger: ".o_searchview_input",
-            run: "press Enter",
-        },
-        {
-            content: "Only the two customers are listed",
-            trigger: ".o_list_view:not(:has(.o_data_row:nth-child(3))) .o_data_row:nth-child(2)",
-        },
-        {
-            content: "Select them all",
-            trigger: ".o_list_view thead .o_list_record_selector input",
-            run: "click",
-        },
-        {
-            content: "Open the action menu",
-            trigger: ".o_cp_action_menus .dropdown-toggle",
-            run: "click",
-        },
-        {
-            content: "Classify the selected customers",
-            trigger: ".o-dropdown--menu .o-dropdown-item:contains('Classify Customers')",
-            run: "click",
-        },
+        ...classifyTwoCustomers("Tour Preview"),
         {
             content: "Preview",
             trigger: ".modal .modal-footer button[name='action_preview']",
