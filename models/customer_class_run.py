@@ -124,7 +124,7 @@ class CustomerClassRun(models.Model):
     date_done = fields.Datetime(string="Finished", readonly=True)
     change_ids = fields.One2many("customer.class.run.change", "run_id", string="Customers that change")
     count_ids = fields.One2many("customer.class.run.count", "run_id", string="Summary")
-    listed_count = fields.Integer(string="Changes listed", readonly=True)
+    listed_count = fields.Integer(string="Changes listed", compute="_compute_listed_count")
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -137,6 +137,14 @@ class CustomerClassRun(models.Model):
             if "total_count" not in vals:
                 run.total_count = run._count_scope()
         return runs
+
+    @api.depends("change_ids")
+    def _compute_listed_count(self):
+        counts = dict(
+            self.env["customer.class.run.change"]._read_group([("run_id", "in", self.ids)], ["run_id"], ["__count"])
+        )
+        for run in self:
+            run.listed_count = counts.get(run, 0)
 
     @api.depends("origin", "mode", "date_to")
     def _compute_display_name(self):
@@ -401,8 +409,7 @@ class CustomerClassRun(models.Model):
                     }
                 )
         self.env["customer.class.run.count"].create(new_counts)
-        self.listed_count += len(to_list)
-        self.invalidate_recordset(["change_ids", "count_ids"])
+        self.invalidate_recordset(["change_ids", "count_ids", "listed_count"])
         return changes
 
     def _finish(self):
