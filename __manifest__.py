@@ -14,6 +14,7 @@
         "data/customer_class_data.xml",
         "data/customer_class_cron.xml",
         "data/customer_credit_data.xml",
+        "wizards/customer_class_set_views.xml",
         "views/res_partner_views.xml",
         "views/customer_class_views.xml",
         "wizards/customer_classify_views.xml",

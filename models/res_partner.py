@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 # Shipped dimensions whose class is mirrored on the partner (groupable).
 CLASS_FIELDS = ("customer_type_id", "value_tier_id", "rfm_segment_id", "size_band_id", "region_class_id")
@@ -145,7 +146,6 @@ class ResPartner(models.Model):
         return result
 
     def _record_manual_classes(self, fnames):
-        company = self.env.company
         # Write the partners' class fields before their assignments: when a
         # classification changed these customers after this transaction
         # began, the row update fails with a serialization error (retried by
@@ -155,65 +155,99 @@ class ResPartner(models.Model):
         dimensions = {
             fname: dim_id for dim_id, fname in self.env["customer.class.dimension"]._get_partner_field_map().items()
         }
-        Dimension = self.env["customer.class.dimension"]
         partners = self.filtered(lambda p: p == p.commercial_partner_id)
-        assignments = self.env["customer.class.assignment"]._get_assignments(partners, company)
+        for fname in fnames:
+            dimension = self.env["customer.class.dimension"].browse(dimensions.get(fname))
+            if dimension:
+                partners._record_manual_class(dimension, {partner: partner[fname] for partner in partners})
+
+    def _record_manual_class(self, dimension, new_classes):
+        """Give the commercial partners of ``new_classes`` (``{partner:
+        class}``, an empty class removes it) their class in ``dimension``
+        for the current company by hand: locked, with who set it and when,
+        and logged. Returns ``{partner: (old class, new class)}`` of the
+        partners whose class changed.
+
+        A new assignment is inserted or, when a classification inserted one
+        since this transaction began, refused with a serialization failure
+        (which Odoo retries on the new classes) rather than a duplicate."""
+        company = self.env.company
+        Assignment = self.env["customer.class.assignment"]
+        assignments = Assignment._get_assignments(self.browse([p.id for p in new_classes]), company)
         now = fields.Datetime.now()
-        history = []
-        for partner in partners:
-            for fname in fnames:
-                dimension = Dimension.browse(dimensions.get(fname))
-                if not dimension:
-                    continue
-                new_class = partner[fname]
-                assignment = assignments.get((partner.id, dimension.id))
-                old_class = assignment.class_id if assignment else self.env["customer.class"]
-                if new_class == old_class:
-                    continue
-                reason = self.env._(
-                    "set by %(user)s on %(date)s, locked",
-                    user=self.env.user.name,
-                    date=fields.Date.to_string(fields.Date.context_today(self)),
-                )
-                if not new_class:
-                    assignment.sudo().unlink()
-                elif assignment:
-                    assignment.sudo().write(
-                        {
-                            "class_id": new_class.id,
-                            "locked": True,
-                            "reason": reason,
-                            "rule_id": False,
-                            "user_id": self.env.uid,
-                            "date": now,
-                        }
+        reason = self.env._(
+            "set by %(user)s on %(date)s, locked",
+            user=self.env.user.name,
+            date=fields.Date.to_string(fields.Date.context_today(self)),
+        )
+        history, changed = [], {}
+        for partner, new_class in new_classes.items():
+            assignment = assignments.get((partner.id, dimension.id))
+            old_class = assignment.class_id if assignment else self.env["customer.class"]
+            if new_class == old_class:
+                continue
+            if not new_class:
+                assignment.sudo().unlink()
+            else:
+                Assignment.flush_model()
+                self.env.execute_query(
+                    SQL(
+                        """INSERT INTO customer_class_assignment
+                                  (partner_id, company_id, dimension_id, class_id, locked, reason, user_id, date)
+                           VALUES (%(partner)s, %(company)s, %(dimension)s, %(class_id)s, TRUE, %(reason)s,
+                                   %(uid)s, %(now)s)
+                           ON CONFLICT (partner_id, company_id, dimension_id) DO UPDATE
+                              SET class_id = EXCLUDED.class_id, locked = TRUE, reason = EXCLUDED.reason,
+                                  rule_id = NULL, user_id = EXCLUDED.user_id, date = EXCLUDED.date""",
+                        partner=partner.id,
+                        company=company.id,
+                        dimension=dimension.id,
+                        class_id=new_class.id,
+                        reason=reason,
+                        uid=self.env.uid,
+                        now=now,
                     )
-                else:
-                    self.env["customer.class.assignment"].sudo().create(
-                        {
-                            "partner_id": partner.id,
-                            "company_id": company.id,
-                            "dimension_id": dimension.id,
-                            "class_id": new_class.id,
-                            "locked": True,
-                            "reason": reason,
-                            "user_id": self.env.uid,
-                            "date": now,
-                        }
-                    )
-                history.append(
-                    {
-                        "partner_id": partner.id,
-                        "company_id": company.id,
-                        "dimension_id": dimension.id,
-                        "old_class_id": old_class.id,
-                        "new_class_id": new_class.id,
-                        "date": now,
-                        "user_id": self.env.uid,
-                        "reason": reason,
-                    }
                 )
+            changed[partner] = (old_class, new_class)
+            history.append(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "dimension_id": dimension.id,
+                    "old_class_id": old_class.id,
+                    "new_class_id": new_class.id,
+                    "date": now,
+                    "user_id": self.env.uid,
+                    "reason": reason,
+                }
+            )
+        Assignment.invalidate_model()
+        self.invalidate_model(["customer_class_assignment_ids", "customer_class_ids"])
         self.env["customer.class.history"].sudo().create(history)
+        return changed
+
+    def _set_customer_class(self, dimension, customer_class):
+        """Set ``customer_class`` (or none) in ``dimension`` by hand on the
+        commercial partners of these partners, in the current company. A
+        dimension mirrored on the partner is written to its field, which
+        tracks it; another dimension's change is noted in the chatter."""
+        partners = self.commercial_partner_id
+        fname = dimension.partner_field
+        if fname and fname in self._fields:
+            partners.write({fname: customer_class.id})
+            return
+        changed = partners._record_manual_class(dimension, dict.fromkeys(partners, customer_class))
+        partners.browse([partner.id for partner in changed])._message_log_batch(
+            {
+                partner.id: self.env._(
+                    "%(dimension)s: %(old)s → %(new)s, set by hand",
+                    dimension=dimension.name,
+                    old=old.name or "-",
+                    new=new.name or "-",
+                )
+                for partner, (old, new) in changed.items()
+            }
+        )
 
     def action_unlock_customer_classes(self):
         """Unlock the classes the selected customers hold in the current

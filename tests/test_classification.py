@@ -388,6 +388,56 @@ class TestClassification(LedgerTestCommon):
         )
         return dimension, gold, silver
 
+    def test_class_set_by_hand_in_any_dimension(self):
+        dimension, gold, silver = self._dimension(name="Industry", automatic=False)
+        contact = self.env["res.partner"].create({"name": "Big's buyer", "parent_id": self.big.id})
+        # Drop the set-up's pending tracking, recorded with tracking turned off.
+        self.env.cr.precommit.clear()
+        Set = self.env(user=self.manager, context={"allowed_company_ids": self.company.ids})["customer.class.set"]
+
+        def set_class(partners, dimension, customer_class):
+            wizard = Set.with_context(active_model="res.partner", active_ids=partners.ids).create(
+                {"dimension_id": dimension.id, "class_id": customer_class.id}
+            )
+            return wizard.action_set()
+
+        # A dimension without a field on the partner, set from a contact.
+        set_class(contact, dimension, gold)
+        assignment = self.env["customer.class.assignment"].search(
+            [("partner_id", "=", self.big.id), ("dimension_id", "=", dimension.id)]
+        )
+        self.assertEqual((assignment.class_id, assignment.locked, assignment.user_id), (gold, True, self.manager))
+        self.assertIn("locked", assignment.reason)
+        self.assertIn(gold, contact.customer_class_ids, "its contacts show it")
+        set_class(self.big | contact, dimension, silver)
+        set_class(self.big, dimension, self.env["customer.class"])
+        self.assertFalse(assignment.exists(), "an empty class removes it")
+        lines = self._history(self.big).filtered(lambda line: line.dimension_id == dimension).sorted("id")
+        self.assertEqual(
+            [(line.old_class_id, line.new_class_id, line.user_id) for line in lines],
+            [(self.env["customer.class"], gold, self.manager), (gold, silver, self.manager)]
+            + [(silver, self.env["customer.class"], self.manager)],
+            "every change logged once, the contact and its company counted as one customer",
+        )
+        notes = self.big.message_ids.filtered(lambda message: "set by hand" in (message.body or ""))
+        self.assertEqual(len(notes), 3)
+        self.assertIn("Industry: Gold → Silver", notes.mapped("body")[1])
+        # A shipped dimension goes through its partner field, which tracks it.
+        result = set_class(self.small, self.tier_dim, self.tier_a)
+        self.assertIn("1 customers", result["params"]["message"])
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # mail tracking is written at commit
+        self.assertEqual(self._tier(self.small), self.tier_a)
+        self.assertTrue(self.small.customer_class_assignment_ids.filtered("locked"))
+        self.assertTrue(self.small.message_ids.tracking_value_ids, "tracked in the chatter")
+        with self.assertRaises(UserError):
+            set_class(self.small, self.tier_dim, gold)
+        with self.assertRaises(AccessError):
+            self.env(user=self.user)["customer.class.set"].create(
+                {"partner_ids": [Command.set(self.small.ids)], "dimension_id": dimension.id, "class_id": gold.id}
+            ).action_set()
+        self.assertEqual(self._tier(self.small), self.tier_a)
+
     def test_first_matching_rule_wins_with_domain_and_currency(self):
         dimension, gold, silver = self._dimension()
         be = self.ref("base.be")
@@ -725,6 +775,19 @@ class TestClassificationRace(TransactionCase):
             with committed_env(self.registry, company_id) as env:
                 env["res.partner"].browse(partner_id).unlink()
 
+    def _classify_committed(self, company_id, dimension_id, partner_id):
+        """Classify one customer in one dimension in a transaction of its own,
+        committed: one class changes."""
+        with committed_env(self.registry, company_id) as env:
+            classifier = env["customer.classifier"]
+            proposals = classifier._propose(
+                env["customer.class.dimension"].browse(dimension_id),
+                env["res.partner"].browse(partner_id),
+                env.company,
+                self.as_of,
+            )
+            self.assertEqual(len(classifier._apply(proposals, env.company)), 1)
+
     def test_class_set_by_hand_while_a_classification_commits(self):
         """A manager's transaction began before a classification of the
         same new customer committed: setting the class by hand fails with a
@@ -742,15 +805,7 @@ class TestClassificationRace(TransactionCase):
         try:
             with committed_env(self.registry, company_id) as manual_env:
                 manual_env.cr.execute("SELECT 1")  # the manager's transaction begins
-                with committed_env(self.registry, company_id) as job_env:
-                    classifier = job_env["customer.classifier"]
-                    proposals = classifier._propose(
-                        job_env["customer.class.dimension"].browse(region.id),
-                        job_env["res.partner"].browse(partner_id),
-                        job_env.company,
-                        self.as_of,
-                    )
-                    self.assertEqual(len(classifier._apply(proposals, job_env.company)), 1)
+                self._classify_committed(company_id, region.id, partner_id)
                 partner = manual_env["res.partner"].browse(partner_id)
                 with self.assertRaises(psycopg2.errors.SerializationFailure), mute_logger("odoo.sql_db"):
                     partner.write({"region_class_id": apac.id})
@@ -768,6 +823,45 @@ class TestClassificationRace(TransactionCase):
         finally:
             with committed_env(self.registry, company_id) as env:
                 env["res.partner"].browse(partner_id).unlink()
+
+    def test_class_without_field_set_by_hand_while_a_classification_commits(self):
+        """As above, in a dimension an administrator added, which has no
+        field on the partner: the manager's insert of the class fails with a
+        serialization error, not a unique-key violation."""
+        company_id = self.env.ref("base.main_company").id
+        with committed_env(self.registry, company_id) as env:
+            dimension = env["customer.class.dimension"].create({"name": "Race dimension", "code": "race_dim"})
+            gold, silver = env["customer.class"].create(
+                [{"name": name, "code": name.lower(), "dimension_id": dimension.id} for name in ("Gold", "Silver")]
+            )
+            dimension.fallback_class_id = gold
+            partner_id = env["res.partner"].create({"name": "Race Customer 2", "is_company": True}).id
+            ids = dimension.id, gold.id, silver.id
+        try:
+            with committed_env(self.registry, company_id) as manual_env:
+                manual_env.cr.execute("SELECT 1")  # the manager's transaction begins
+                self._classify_committed(company_id, ids[0], partner_id)
+                partner = manual_env["res.partner"].browse(partner_id)
+                race_dimension, race_silver = manual_env["customer.class.dimension"].browse(ids[0]), ids[2]
+                with self.assertRaises(psycopg2.errors.SerializationFailure), mute_logger("odoo.sql_db"):
+                    partner._set_customer_class(race_dimension, manual_env["customer.class"].browse(race_silver))
+                manual_env.cr.rollback()
+            with committed_env(self.registry, company_id) as env:  # Odoo's retry
+                env["res.partner"].browse(partner_id)._set_customer_class(
+                    env["customer.class.dimension"].browse(ids[0]), env["customer.class"].browse(ids[2])
+                )
+            with committed_env(self.registry, company_id) as env:
+                domain = [("partner_id", "=", partner_id), ("company_id", "=", company_id)]
+                assignment = env["customer.class.assignment"].search(domain)
+                self.assertEqual((assignment.class_id.id, assignment.locked), (ids[2], True))
+                history = env["customer.class.history"].search(domain, order="id")
+                self.assertEqual(
+                    [(h.old_class_id.id, h.new_class_id.id) for h in history], [(False, ids[1]), (ids[1], ids[2])]
+                )
+        finally:
+            with committed_env(self.registry, company_id) as env:
+                env["res.partner"].browse(partner_id).unlink()
+                env["customer.class.dimension"].browse(ids[0]).unlink()
 
     def test_scheduled_batch_that_clashes_is_done_again_at_once(self):
         """The scheduled job's transaction began before a classification of

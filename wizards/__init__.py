@@ -1,3 +1,4 @@
 from . import customer_classify
+from . import customer_class_set
 from . import customer_aging_report
 from . import customer_statement_send
