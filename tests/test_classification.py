@@ -698,6 +698,16 @@ class TestClassification(LedgerTestCommon):
         big = self.big.with_env(user_env).with_company(self.company)
         self.assertEqual(big.value_tier_id, self.tier_a, "a plain user reads classes")
         self.assertTrue(user_env["customer.class.assignment"].search([("partner_id", "=", self.big.id)]))
+        # Customers by Class: how many customers each class holds.
+        action = user_env["ir.actions.act_window"]._for_xml_id(
+            "account_customer_ledger.customer_class_assignment_action"
+        )
+        by_class = user_env[action["res_model"]]._read_group(
+            [("partner_id", "in", self.customers.ids), ("dimension_id", "=", self.tier_dim.id)],
+            ["class_id"],
+            ["__count"],
+        )
+        self.assertEqual(dict(by_class), {self.tier_a: 1, self.tier_b: 1, self.tier_c: 2})
         history = user_env["customer.class.history"].search([("partner_id", "=", self.big.id)])
         self.assertTrue(history)
         self.assertIn("9,000", history.metrics_html, "a plain user reads the metrics behind a change")
