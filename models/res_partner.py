@@ -168,9 +168,10 @@ class ResPartner(models.Model):
         and logged. Returns ``{partner: (old class, new class)}`` of the
         partners whose class changed.
 
-        A new assignment is inserted or, when a classification inserted one
-        since this transaction began, refused with a serialization failure
-        (which Odoo retries on the new classes) rather than a duplicate."""
+        The classes are written in one statement. A new assignment is
+        inserted or, when a classification inserted one since this
+        transaction began, refused with a serialization failure (which Odoo
+        retries on the new classes) rather than a duplicate."""
         company = self.env.company
         Assignment = self.env["customer.class.assignment"]
         assignments = Assignment._get_assignments(self.browse([p.id for p in new_classes]), company)
@@ -180,34 +181,17 @@ class ResPartner(models.Model):
             user=self.env.user.name,
             date=fields.Date.to_string(fields.Date.context_today(self)),
         )
-        history, changed = [], {}
+        history, changed, set_rows = [], {}, []
+        removed = Assignment
         for partner, new_class in new_classes.items():
             assignment = assignments.get((partner.id, dimension.id))
             old_class = assignment.class_id if assignment else self.env["customer.class"]
             if new_class == old_class:
                 continue
-            if not new_class:
-                assignment.sudo().unlink()
+            if new_class:
+                set_rows.append((partner.id, new_class.id))
             else:
-                Assignment.flush_model()
-                self.env.execute_query(
-                    SQL(
-                        """INSERT INTO customer_class_assignment
-                                  (partner_id, company_id, dimension_id, class_id, locked, reason, user_id, date)
-                           VALUES (%(partner)s, %(company)s, %(dimension)s, %(class_id)s, TRUE, %(reason)s,
-                                   %(uid)s, %(now)s)
-                           ON CONFLICT (partner_id, company_id, dimension_id) DO UPDATE
-                              SET class_id = EXCLUDED.class_id, locked = TRUE, reason = EXCLUDED.reason,
-                                  rule_id = NULL, user_id = EXCLUDED.user_id, date = EXCLUDED.date""",
-                        partner=partner.id,
-                        company=company.id,
-                        dimension=dimension.id,
-                        class_id=new_class.id,
-                        reason=reason,
-                        uid=self.env.uid,
-                        now=now,
-                    )
-                )
+                removed |= assignment
             changed[partner] = (old_class, new_class)
             history.append(
                 {
@@ -220,6 +204,27 @@ class ResPartner(models.Model):
                     "user_id": self.env.uid,
                     "reason": reason,
                 }
+            )
+        removed.sudo().unlink()
+        if set_rows:
+            Assignment.flush_model()
+            self.env.execute_query(
+                SQL(
+                    """INSERT INTO customer_class_assignment
+                              (partner_id, company_id, dimension_id, class_id, locked, reason, user_id, date)
+                       SELECT s.partner_id, %(company)s, %(dimension)s, s.class_id, TRUE, %(reason)s, %(uid)s, %(now)s
+                         FROM unnest(%(partners)s::int[], %(classes)s::int[]) AS s(partner_id, class_id)
+                           ON CONFLICT (partner_id, company_id, dimension_id) DO UPDATE
+                              SET class_id = EXCLUDED.class_id, locked = TRUE, reason = EXCLUDED.reason,
+                                  rule_id = NULL, user_id = EXCLUDED.user_id, date = EXCLUDED.date""",
+                    company=company.id,
+                    dimension=dimension.id,
+                    reason=reason,
+                    uid=self.env.uid,
+                    now=now,
+                    partners=[partner_id for partner_id, _class_id in set_rows],
+                    classes=[class_id for _partner_id, class_id in set_rows],
+                )
             )
         Assignment.invalidate_model()
         self.invalidate_model(["customer_class_assignment_ids", "customer_class_ids"])
