@@ -25,6 +25,9 @@ PREVIEW_BACKGROUND_THRESHOLD_PARAM = "account_customer_ledger.classify_preview_b
 DEFAULT_PREVIEW_BACKGROUND_THRESHOLD = 200000
 PREVIEW_LIMIT_PARAM = "account_customer_ledger.classify_preview_limit"
 DEFAULT_PREVIEW_LIMIT = 10000
+# A finished preview is kept this long (its Apply computes the classes
+# again anyway); then it goes, with its listed changes.
+PREVIEW_KEEP_DAYS = 30
 
 
 def int_param(env, key, default, minimum=0):
@@ -500,6 +503,14 @@ class CustomerClassRun(models.Model):
         if missing:
             metrics.update(Metrics._compute_metrics(self.company_id, date_from, self.date_to, missing, window_months))
         return metrics
+
+    @api.autovacuum
+    def _gc_finished_previews(self):
+        """Delete the previews finished more than ``PREVIEW_KEEP_DAYS`` ago:
+        they changed nothing, and each keeps up to the preview's line limit
+        of changes. Runs that classified stay."""
+        limit = fields.Datetime.now() - timedelta(days=PREVIEW_KEEP_DAYS)
+        self.sudo().search([("mode", "=", "preview"), ("state", "=", "done"), ("date_done", "<", limit)]).unlink()
 
     def _drop_metrics_snapshot(self):
         self.env.execute_query(SQL("DELETE FROM customer_class_run_metrics WHERE run_id IN %s", tuple(self.ids)))

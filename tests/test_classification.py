@@ -2,7 +2,7 @@ from datetime import date
 
 import psycopg2.errors
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -279,6 +279,14 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual(applied.state, "done")
         self.assertEqual((self._tier(self.big), self._tier(self.mid)), (self.tier_a, self.tier_c))
         self.assertEqual(applied.changed_count, run.changed_count - 1, "the changes proposed but Mid's, locked")
+        # A finished preview goes after a month, with its lines; classifying runs stay.
+        Run._gc_finished_previews()
+        self.assertTrue(run.exists())
+        (run | applied).sudo().write({"date_done": fields.Datetime.subtract(fields.Datetime.now(), days=31)})
+        Run._gc_finished_previews()
+        self.assertFalse(run.exists())
+        self.assertFalse(self.env["customer.class.run.change"].search([("run_id", "=", run.id)]))
+        self.assertTrue(applied.exists())
 
     def test_class_no_rule_gives_any_more_is_removed(self):
         self._wizard().action_apply()
