@@ -75,7 +75,7 @@ class CustomerClassifier(models.AbstractModel):
         weights = company._customer_credit_score_weights()
         for partner_id, row in values.items():
             row.update(credit_values.get(partner_id, {}))
-            row["credit_score"] = Metrics._credit_score(company, row, weights)
+            row["credit_score"] = Metrics._credit_score(weights, row)
 
     @api.model
     def _propose(self, dimensions, partners, company, date_to=None, window_months=None, run=None):

@@ -302,11 +302,10 @@ class CustomerMetrics(models.AbstractModel):
         return result
 
     @api.model
-    def _credit_score(self, company, values, weights=None):
+    def _credit_score(self, weights, values):
         """0-100 from the payment-behaviour metrics in ``values`` and the
-        company's weights (see the README for the formula); a caller scoring
-        many customers passes the ``weights`` it read once."""
-        weights = weights if weights is not None else company._customer_credit_score_weights()
+        company's ``weights`` (``res.company._customer_credit_score_weights``;
+        see the README for the formula)."""
         total = sum(weights.values())
         if not total:
             return 100.0

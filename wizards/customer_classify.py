@@ -186,7 +186,6 @@ class CustomerClassify(models.TransientModel):
             "date_to": self.date_to,
             "window_months": self.window_months,
             "dimension_ids": [Command.set(self.dimension_ids.ids)],
-            "all_customers": self.scope == "all",
         }
         partner_ids = None if self.scope == "all" else partners.ids
         run = self.env["customer.class.run"].sudo()._queue(vals, partner_ids)
