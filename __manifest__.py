@@ -12,6 +12,7 @@
         "security/customer_ledger_groups.xml",
         "security/ir.model.access.csv",
         "data/customer_class_data.xml",
+        "data/customer_class_fields.xml",
         "data/customer_class_cron.xml",
         "data/customer_credit_data.xml",
         "wizards/customer_class_set_views.xml",

@@ -103,7 +103,7 @@ class AccountMove(models.Model):
             vals = dict.fromkeys(CLASS_FIELDS, False)
             for cls in held:
                 fname = field_map.get(cls.dimension_id.id)
-                if fname:
+                if fname in vals:
                     vals[fname] = cls.id
             vals["customer_class_ids"] = tuple(sorted(held.ids))
             groups[tuple(sorted(vals.items()))] |= move

@@ -1,5 +1,12 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+# Partner fields made for the dimensions an administrator adds.
+PARTNER_FIELD_PREFIX = "x_customer_class_"
+# Shipped dimensions whose partner field came after the dimension: given it
+# on update.
+SHIPPED_PARTNER_FIELDS = {"account_customer_ledger.dimension_credit_grade": "credit_grade_id"}
 
 # Metrics a classification rule can test, with how a reason shows them.
 RULE_METRICS = [
@@ -31,9 +38,11 @@ RULE_METRICS = [
 class CustomerClassDimension(models.Model):
     """A way of classifying customers (type, value tier, segment...).
 
-    A customer holds at most one class per dimension and company. The
-    shipped dimensions mirror their class into a company-dependent field of
-    the partner (``partner_field``), so partner lists can group by it.
+    A customer holds at most one class per dimension and company, mirrored
+    into a company-dependent field of the partner (``partner_field``) so
+    that partner lists filter and group by it: the shipped dimensions have
+    fields of their own, a dimension an administrator adds gets a custom
+    field (``x_customer_class_<id>``) when it is created, dropped with it.
     """
 
     _name = "customer.class.dimension"
@@ -62,6 +71,134 @@ class CustomerClassDimension(models.Model):
     _sql_constraints = [
         ("code_unique", "unique(code)", "A dimension code must be unique."),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        dimensions = super().create(vals_list)
+        dimensions.filtered(lambda dimension: not dimension.partner_field)._create_partner_fields()
+        return dimensions
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "name" in vals:
+            self._label_partner_fields()
+        if vals.get("partner_field"):
+            self._mirror_classes_on_partners()
+        return result
+
+    def unlink(self):
+        own_fields = self._own_partner_fields()
+        result = super().unlink()
+        # Dropping the column reloads the registry: done once, after the
+        # dimensions (and their classes) are gone.
+        own_fields.unlink()
+        return result
+
+    def _own_partner_fields(self):
+        names = [d.partner_field for d in self if (d.partner_field or "").startswith(PARTNER_FIELD_PREFIX)]
+        if not names:
+            return self.env["ir.model.fields"]
+        return (
+            self.env["ir.model.fields"]
+            .sudo()
+            .search([("model", "=", "res.partner"), ("name", "in", names), ("state", "=", "manual")])
+        )
+
+    def _create_partner_fields(self):
+        """Give these dimensions a company-dependent class field on the
+        partner, tracked and groupable like the shipped ones; one registry
+        reload for all of them."""
+        if not self:
+            return
+        model = self.env["ir.model"]._get("res.partner")
+        existing = set(
+            self.env["ir.model.fields"]
+            .sudo()
+            .search([("model_id", "=", model.id), ("name", "=like", f"{PARTNER_FIELD_PREFIX}%")])
+            .mapped("name")
+        )
+        self.env["ir.model.fields"].sudo().create(
+            [
+                {
+                    "model_id": model.id,
+                    "name": f"{PARTNER_FIELD_PREFIX}{dimension.id}",
+                    "field_description": dimension.name,
+                    "help": self.env._(
+                        "Class of the customer in the dimension %(dimension)s, in the current company. Set by the "
+                        "classification rules, or by hand (which locks it against reclassification).",
+                        dimension=dimension.name,
+                    ),
+                    "ttype": "many2one",
+                    "relation": "customer.class",
+                    "on_delete": "set null",
+                    "domain": repr([("dimension_id", "=", dimension.id)]),
+                    "company_dependent": True,
+                    "copied": False,
+                    "tracking": 100,
+                    "state": "manual",
+                }
+                for dimension in self
+                if f"{PARTNER_FIELD_PREFIX}{dimension.id}" not in existing
+            ]
+        )
+        for dimension in self:
+            dimension.partner_field = f"{PARTNER_FIELD_PREFIX}{dimension.id}"
+        self._label_partner_fields()
+
+    def _label_partner_fields(self):
+        """The custom partner field of a dimension is labelled with the
+        dimension's name, in every installed language."""
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        for dimension in self:
+            field = dimension._own_partner_fields()
+            if field:
+                field.update_field_translations(
+                    "field_description", {lang: dimension.with_context(lang=lang).name for lang in langs}
+                )
+        # The partner search view lists these fields by their labels.
+        self.env.registry.clear_cache("templates")
+
+    def _mirror_classes_on_partners(self):
+        """Copy the classes customers already hold into the partner field
+        these dimensions were just given, for every company: one UPDATE per
+        dimension, contacts included (they share their company's class)."""
+        field_map = self._get_partner_field_map()
+        Partner = self.env["res.partner"]
+        self.env["customer.class.assignment"].flush_model()
+        for dimension in self:
+            fname = field_map.get(dimension.id)
+            if not fname:
+                continue
+            Partner.flush_model([fname, "commercial_partner_id"])
+            self.env.execute_query(
+                SQL(
+                    """UPDATE res_partner p
+                          SET %(col)s = h.classes
+                         FROM (SELECT partner_id, jsonb_object_agg(company_id::text, class_id) AS classes
+                                 FROM customer_class_assignment
+                                WHERE dimension_id = %(dimension)s
+                                GROUP BY partner_id) h
+                        WHERE p.commercial_partner_id = h.partner_id
+                          AND p.%(col)s IS DISTINCT FROM h.classes""",
+                    col=SQL.identifier(fname),
+                    dimension=dimension.id,
+                )
+            )
+            Partner.invalidate_model([fname])
+
+    @api.model
+    def _create_missing_partner_fields(self):
+        """On install and update: a dimension whose partner field is gone
+        (removed by hand, or never made) gets a custom one again."""
+        partner_fields = self.env["res.partner"]._fields
+        dimensions = self.with_context(active_test=False).search([])
+        for xmlid, fname in SHIPPED_PARTNER_FIELDS.items():
+            shipped = self.env.ref(xmlid, raise_if_not_found=False)
+            if shipped in dimensions and shipped.partner_field not in partner_fields:
+                shipped.partner_field = fname
+        missing = dimensions.filtered(lambda dimension: dimension.partner_field not in partner_fields)
+        missing.partner_field = False
+        missing._create_partner_fields()
 
     @api.constrains("fallback_class_id")
     def _check_fallback_class(self):

@@ -1,8 +1,13 @@
+from lxml.builder import E
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-# Shipped dimensions whose class is mirrored on the partner (groupable).
+from .customer_class_dimension import PARTNER_FIELD_PREFIX
+
+# Shipped dimensions whose class is mirrored on the partner and stamped on
+# the customer's invoices.
 CLASS_FIELDS = ("customer_type_id", "value_tier_id", "rfm_segment_id", "size_band_id", "region_class_id")
 
 
@@ -33,6 +38,7 @@ class ResPartner(models.Model):
     rfm_segment_id = _class_field("Behaviour Segment", "rfm_segment")
     size_band_id = _class_field("Size Band", "size_band")
     region_class_id = _class_field("Region", "region")
+    credit_grade_id = _class_field("Credit Grade", "credit_grade")
     customer_class_ids = fields.Many2many(
         "customer.class",
         string="Classes",
@@ -59,8 +65,41 @@ class ResPartner(models.Model):
     ledger_rfm = fields.Char(string="R / F / M", compute="_compute_ledger_metrics")
 
     @api.model
+    def _customer_class_fields(self):
+        """Names of the partner fields that hold a class: the shipped
+        dimensions' and those made for the dimensions an administrator
+        added."""
+        return [*CLASS_FIELDS, "credit_grade_id"] + [
+            name for name, field in self._fields.items() if name.startswith(PARTNER_FIELD_PREFIX) and field.manual
+        ]
+
+    @api.model
     def _commercial_fields(self):
-        return super()._commercial_fields() + list(CLASS_FIELDS)
+        return super()._commercial_fields() + self._customer_class_fields()
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """The partner search view groups by the classes of every dimension,
+        including those an administrator added (after the shipped ones, in
+        the dimensions' order)."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        anchor = arch.find(".//filter[@name='group_credit_grade']") if view_type == "search" else None
+        if anchor is not None:
+            dimensions = (
+                self.env["customer.class.dimension"]
+                .sudo()
+                .search([("partner_field", "=like", f"{PARTNER_FIELD_PREFIX}%")])
+                .filtered(lambda dimension: dimension.partner_field in self._fields)
+            )
+            for dimension in reversed(dimensions):
+                anchor.addnext(
+                    E.filter(
+                        name=f"group_{dimension.partner_field}",
+                        string=dimension.name,
+                        context=repr({"group_by": dimension.partner_field}),
+                    )
+                )
+        return arch, view
 
     @api.depends("commercial_partner_id.customer_class_assignment_ids.class_id")
     @api.depends_context("company")
@@ -128,7 +167,7 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         """A class set by hand is locked and logged."""
-        manual = [f for f in CLASS_FIELDS if f in vals]
+        manual = [f for f in self._customer_class_fields() if f in vals]
         if (
             manual
             and not self.env.su
@@ -136,7 +175,7 @@ class ResPartner(models.Model):
         ):
             raise AccessError(self.env._("Only classification managers can set customer classes."))
         partners = self
-        if manual and not self.env.su and set(vals) <= set(CLASS_FIELDS):
+        if manual and not self.env.su and set(vals) <= set(manual):
             # Classification managers set classes without the right to edit
             # contacts; the change is still tracked and logged as theirs.
             partners = self.sudo()
@@ -235,7 +274,9 @@ class ResPartner(models.Model):
         """Set ``customer_class`` (or none) in ``dimension`` by hand on the
         commercial partners of these partners, in the current company. A
         dimension mirrored on the partner is written to its field, which
-        tracks it; another dimension's change is noted in the chatter."""
+        tracks it; a dimension whose field is gone (removed by hand, until
+        the next update makes it again) has its change noted in the
+        chatter."""
         partners = self.commercial_partner_id
         fname = dimension.partner_field
         if fname and fname in self._fields:

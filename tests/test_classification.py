@@ -19,6 +19,10 @@ class TestClassification(LedgerTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # A new dimension adds a field to the partner, which reloads the
+        # registry: in test mode, each test's changes are undone with it.
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.ref = cls.env.ref
         cls.tier_dim = cls.ref("account_customer_ledger.dimension_value_tier")
         cls.tier_a = cls.ref("account_customer_ledger.class_value_tier_a")
@@ -49,6 +53,12 @@ class TestClassification(LedgerTestCommon):
         cls._invoice(cls.mid, "2026-04-02", 300, move_type="out_refund")
         cls._invoice(cls.small, "2026-05-01", 200)
         cls.customers = cls.big | cls.mid | cls.small | cls.idle
+
+    def setUp(self):
+        # Reset the registry after the test's rollback (cleanups run last
+        # first): the partner fields of the test's dimensions go with it.
+        self.addCleanup(self.registry.reset_changes)
+        super().setUp()
 
     def _wizard(self, user=None, **vals):
         env = self.env(user=user or self.manager)
@@ -407,9 +417,12 @@ class TestClassification(LedgerTestCommon):
             wizard = Set.with_context(active_model="res.partner", active_ids=partners.ids).create(
                 {"dimension_id": dimension.id, "class_id": customer_class.id}
             )
-            return wizard.action_set()
+            result = wizard.action_set()
+            self.env.flush_all()
+            self.env.cr.precommit.run()  # mail tracking is written at commit
+            return result
 
-        # A dimension without a field on the partner, set from a contact.
+        # A dimension an administrator added, set from a contact.
         set_class(contact, dimension, gold)
         assignment = self.env["customer.class.assignment"].search(
             [("partner_id", "=", self.big.id), ("dimension_id", "=", dimension.id)]
@@ -427,14 +440,17 @@ class TestClassification(LedgerTestCommon):
             + [(silver, self.env["customer.class"], self.manager)],
             "every change logged once, the contact and its company counted as one customer",
         )
-        notes = self.big.message_ids.filtered(lambda message: "set by hand" in (message.body or ""))
-        self.assertEqual(len(notes), 3)
-        self.assertIn("Industry: Gold → Silver", notes.mapped("body")[1])
+        tracked = self.big.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == dimension.partner_field
+        )
+        self.assertEqual(
+            sorted((value.old_value_char, value.new_value_char) for value in tracked),
+            [("", "Gold"), ("Gold", "Silver"), ("Silver", "")],
+            "tracked in the chatter as the shipped dimensions are",
+        )
         # A shipped dimension goes through its partner field, which tracks it.
         result = set_class(self.small, self.tier_dim, self.tier_a)
         self.assertIn("1 customers", result["params"]["message"])
-        self.env.flush_all()
-        self.env.cr.precommit.run()  # mail tracking is written at commit
         self.assertEqual(self._tier(self.small), self.tier_a)
         self.assertTrue(self.small.customer_class_assignment_ids.filtered("locked"))
         self.assertTrue(self.small.message_ids.tracking_value_ids, "tracked in the chatter")
@@ -445,6 +461,48 @@ class TestClassification(LedgerTestCommon):
                 {"partner_ids": [Command.set(self.small.ids)], "dimension_id": dimension.id, "class_id": gold.id}
             ).action_set()
         self.assertEqual(self._tier(self.small), self.tier_a)
+
+    def test_added_dimension_has_a_partner_field_to_group_by(self):
+        """A dimension an administrator adds gets a partner field: the
+        classification fills it, the partner list groups by it, contacts
+        show it; renamed with the dimension, dropped with it."""
+        dimension, gold, silver = self._dimension(name="Channel")
+        fname = dimension.partner_field
+        Partner = self.env["res.partner"]
+        self.assertTrue(fname.startswith("x_customer_class_"))
+        self.assertEqual(Partner.fields_get([fname])[fname]["string"], "Channel")
+        self.env["customer.class.rule"].create(
+            {
+                "name": "Big spenders",
+                "dimension_id": dimension.id,
+                "class_id": gold.id,
+                "condition_ids": [Command.create({"metric": "revenue", "min_value": 5000})],
+            }
+        )
+        dimension.fallback_class_id = silver
+        contact = Partner.create({"name": "Big's buyer", "parent_id": self.big.id})
+        self._wizard(dimension_ids=[Command.set(dimension.ids)]).action_apply()
+        groups = Partner.with_company(self.company)._read_group(
+            [("id", "in", (self.customers | contact).ids)], [fname], ["__count"]
+        )
+        self.assertEqual(dict(groups), {gold: 2, silver: 3}, "Big Co and its contact; Mid, Small and Idle")
+        self.assertEqual(contact.with_company(self.company)[fname], gold)
+        other = self.setup_other_company(name="Channel other company")["company"]
+        self.assertFalse(self.big.with_company(other)[fname], "only in its company")
+        search_arch = Partner.get_views([(False, "search")])["views"]["search"]["arch"]
+        self.assertIn(f"group_by': '{fname}'", search_arch)
+        self.assertIn('string="Channel"', search_arch)
+        dimension.name = "Sales Channel"
+        self.assertEqual(Partner.fields_get([fname])[fname]["string"], "Sales Channel")
+        self.assertIn('string="Sales Channel"', Partner.get_views([(False, "search")])["views"]["search"]["arch"])
+        # A dimension given a field after its classes mirrors them into it.
+        self.env["ir.model.fields"]._get("res.partner", fname).unlink()
+        self.assertNotIn(fname, self.env["res.partner"]._fields)
+        self.env["customer.class.dimension"]._create_missing_partner_fields()
+        self.assertEqual(self.env["res.partner"].with_company(self.company).browse(self.mid.id)[fname], silver)
+        dimension.unlink()
+        self.assertNotIn(fname, self.env["res.partner"]._fields)
+        self.assertNotIn(fname, self.env["res.partner"].get_views([(False, "search")])["views"]["search"]["arch"])
 
     def test_first_matching_rule_wins_with_domain_and_currency(self):
         dimension, gold, silver = self._dimension()
@@ -842,10 +900,11 @@ class TestClassificationRace(TransactionCase):
             with committed_env(self.registry, company_id) as env:
                 env["res.partner"].browse(partner_id).unlink()
 
-    def test_class_without_field_set_by_hand_while_a_classification_commits(self):
-        """As above, in a dimension an administrator added, which has no
-        field on the partner: the manager's insert of the class fails with a
-        serialization error, not a unique-key violation."""
+    def test_class_of_added_dimension_set_by_hand_while_a_classification_commits(self):
+        """As above, in a dimension an administrator added (its partner
+        field made when it was created, dropped with it): the manager's
+        change fails with a serialization error, not a unique-key violation
+        or a change logged twice."""
         company_id = self.env.ref("base.main_company").id
         with committed_env(self.registry, company_id) as env:
             dimension = env["customer.class.dimension"].create({"name": "Race dimension", "code": "race_dim"})

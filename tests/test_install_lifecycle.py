@@ -42,10 +42,11 @@ def _assert_gone(db):
     assert _query(db, f"SELECT count(*) FROM ir_model_data WHERE module = '{MODULE}'") == [(0,)]
     columns = _query(
         db,
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_name = 'res_partner' AND column_name = 'employee_count'",
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner' "
+        "AND (column_name = 'employee_count' OR column_name LIKE 'x\\_customer\\_class\\_%')",
     )
     assert columns == []
+    assert _query(db, "SELECT count(*) FROM ir_model_fields WHERE relation = 'customer.class'") == [(0,)]
 
 
 def _query(db, sql):
@@ -84,6 +85,23 @@ def test_install_without_demo(nodemo_db):
 
 
 def test_uninstall_removes_everything(nodemo_db):
+    # A dimension an administrator added has a custom field on the partner,
+    # which goes too.
+    proc = _odoo(
+        "shell",
+        "-d",
+        nodemo_db,
+        "--no-http",
+        "--log-level=warn",
+        stdin="env['customer.class.dimension'].create({'name': 'Channel', 'code': 'channel'})\nenv.cr.commit()\n",
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    added = _query(
+        nodemo_db,
+        "SELECT partner_field FROM customer_class_dimension d JOIN information_schema.columns c "
+        "ON c.table_name = 'res_partner' AND c.column_name = d.partner_field WHERE d.code = 'channel'",
+    )
+    assert len(added) == 1 and added[0][0].startswith("x_customer_class_")
     _uninstall(nodemo_db)
     _assert_gone(nodemo_db)
 

@@ -134,3 +134,29 @@ class TestCustomerLedgerTour(HttpCase):
             "account_customer_ledger_aging",
             login="ledger_tour_aging",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestAddedDimensionTour(HttpCase):
+    def setUp(self):
+        # The dimension adds a field to the partner: reset the registry
+        # after the test's rollback (cleanups run last first).
+        self.addCleanup(self.registry.reset_changes)
+        super().setUp()
+
+    def test_accountant_groups_customers_by_an_added_dimension(self):
+        """An accountant groups the customer list by a dimension an
+        administrator added, as by a shipped one."""
+        new_test_user(self.env, login="ledger_tour_channel", groups="base.group_user,account.group_account_invoice")
+        dimension = self.env["customer.class.dimension"].create({"name": "Sales Channel", "code": "sales_channel"})
+        online, shops = self.env["customer.class"].create(
+            [{"name": name, "code": name.lower(), "dimension_id": dimension.id} for name in ("Online", "Shops")]
+        )
+        customers = self.env["res.partner"].create(
+            [{"name": f"Tour Channel {name}", "customer_rank": 1, "is_company": True} for name in "ABC"]
+        )
+        customers[:2]._set_customer_class(dimension, online)
+        customers[2]._set_customer_class(dimension, shops)
+        self.start_tour(
+            "/odoo/ledger-customers", "account_customer_ledger_group_by_added_dimension", login="ledger_tour_channel"
+        )

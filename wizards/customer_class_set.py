@@ -4,7 +4,7 @@ from odoo.exceptions import AccessError, UserError
 
 class CustomerClassSet(models.TransientModel):
     """Set a class by hand on customers, in any dimension: the shipped ones
-    and those an administrator added, which have no field on the partner."""
+    and those an administrator added, on many customers at once."""
 
     _name = "customer.class.set"
     _description = "Set Customer Class"

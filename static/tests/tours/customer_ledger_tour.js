@@ -194,3 +194,36 @@ registry.category("web_tour.tours").add("account_customer_ledger_preview_in_back
         },
     ],
 });
+
+registry.category("web_tour.tours").add("account_customer_ledger_group_by_added_dimension", {
+    steps: () => [
+        {
+            content: "Search the tour's customers",
+            trigger: ".o_control_panel .o_searchview_input",
+            run: "edit Tour Channel",
+        },
+        {
+            content: "Validate the search",
+            trigger: ".o_searchview_input",
+            run: "press Enter",
+        },
+        {
+            content: "Open the search options",
+            trigger: ".o_control_panel .o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Group by the dimension an administrator added",
+            trigger: ".o_group_by_menu .o_menu_item:contains('Sales Channel')",
+            run: "click",
+        },
+        {
+            content: "One group per class: two customers online",
+            trigger: ".o_list_view .o_group_header:contains('Online (2)')",
+        },
+        {
+            content: "one in shops",
+            trigger: ".o_list_view .o_group_header:contains('Shops (1)')",
+        },
+    ],
+});
