@@ -6,6 +6,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .common import LedgerTestCommon, committed_env, race
 
@@ -734,6 +735,40 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual({dimension for _move, dimension in pairs}, set(self.big.customer_class_ids.dimension_id))
         self.env.invalidate_all()
         self.assertEqual([(row.move_id, row.dimension_id) for row in Report.browse(rows.ids)], pairs)
+
+    def test_revenue_by_class_at_posting(self):
+        """At posting, revenue stays with the class the document was posted
+        under; the current basis follows the customer's class today."""
+        self._wizard().action_apply()
+        first = self._invoice(self.small, "2026-12-01", 100)
+        self.small.with_user(self.manager).with_company(self.company).value_tier_id = self.tier_a
+        second = self._invoice(self.small, "2026-12-02", 40, move_type="out_refund")
+        self.env.flush_all()
+        Report = self.env["customer.class.revenue.report"]
+
+        def totals(xmlid):
+            action = self.env["ir.actions.act_window"]._for_xml_id(f"account_customer_ledger.{xmlid}")
+            groups = Report.with_context(**safe_eval(action["context"]))._read_group(
+                [("partner_id", "=", self.small.id), ("dimension_id", "=", self.tier_dim.id)],
+                ["class_id"],
+                ["revenue:sum"],
+            )
+            return dict(groups)
+
+        self.assertEqual(
+            totals("customer_class_revenue_report_posting_action"),
+            {self.tier_c: 100, self.tier_a: -40},
+            "the invoice posted before the customer had a class counts in none",
+        )
+        self.assertEqual(totals("customer_class_revenue_report_action"), {self.tier_a: 200 + 100 - 40})
+        # Every dimension the stamp holds, each row read back by its id.
+        posting = Report.with_context(customer_class_basis="posting")
+        rows = posting.search([("move_id", "in", (first | second).ids)])
+        pairs = [(row.move_id, row.class_id) for row in rows]
+        self.assertEqual(set(pairs), {(move, cls) for move in first | second for cls in move.customer_class_ids})
+        self.env.invalidate_all()
+        self.assertEqual([(row.move_id, row.class_id) for row in posting.browse(rows.ids)], pairs)
+        self.assertFalse(set(rows.ids) & set(Report.search([("move_id", "in", (first | second).ids)]).ids))
 
     # ------------------------------------------------------------ companies and access
 
