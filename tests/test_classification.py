@@ -464,10 +464,17 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual(self._tier(self.small), self.tier_a)
 
     def test_added_dimension_has_a_partner_field_to_group_by(self):
-        """A dimension an administrator adds gets a partner field: the
-        classification fills it, the partner list groups by it, contacts
-        show it; renamed with the dimension, dropped with it."""
-        dimension, gold, silver = self._dimension(name="Channel")
+        """A dimension a classification manager adds gets a partner field:
+        the classification fills it, the partner list groups by it, contacts
+        show it; renamed with the dimension in each language, dropped with
+        it."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        dimension = (
+            self.env["customer.class.dimension"].with_user(self.manager).create({"name": "Channel", "code": "channel"})
+        )
+        gold, silver = self.env["customer.class"].create(
+            [{"name": name, "code": name.lower(), "dimension_id": dimension.id} for name in ("Gold", "Silver")]
+        )
         fname = dimension.partner_field
         Partner = self.env["res.partner"]
         self.assertTrue(fname.startswith("x_customer_class_"))
@@ -494,14 +501,16 @@ class TestClassification(LedgerTestCommon):
         self.assertIn(f"group_by': '{fname}'", search_arch)
         self.assertIn('string="Channel"', search_arch)
         dimension.name = "Sales Channel"
+        dimension.with_context(lang="zh_CN").name = "销售渠道"
         self.assertEqual(Partner.fields_get([fname])[fname]["string"], "Sales Channel")
+        self.assertEqual(Partner.with_context(lang="zh_CN").fields_get([fname])[fname]["string"], "销售渠道")
         self.assertIn('string="Sales Channel"', Partner.get_views([(False, "search")])["views"]["search"]["arch"])
         # A dimension given a field after its classes mirrors them into it.
         self.env["ir.model.fields"]._get("res.partner", fname).unlink()
         self.assertNotIn(fname, self.env["res.partner"]._fields)
         self.env["customer.class.dimension"]._create_missing_partner_fields()
         self.assertEqual(self.env["res.partner"].with_company(self.company).browse(self.mid.id)[fname], silver)
-        dimension.unlink()
+        dimension.with_user(self.manager).unlink()
         self.assertNotIn(fname, self.env["res.partner"]._fields)
         self.assertNotIn(fname, self.env["res.partner"].get_views([(False, "search")])["views"]["search"]["arch"])
 
