@@ -66,7 +66,9 @@ class CustomerClassDimension(models.Model):
         domain="[('dimension_id', '=', id)]",
         help="Class given when no rule matches; empty leaves such customers unclassified.",
     )
-    partner_field = fields.Char(readonly=True, help="Technical: the partner field that mirrors this dimension's class.")
+    partner_field = fields.Char(
+        readonly=True, copy=False, help="Technical: the partner field that mirrors this dimension's class."
+    )
 
     _sql_constraints = [
         ("code_unique", "unique(code)", "A dimension code must be unique."),
@@ -77,6 +79,33 @@ class CustomerClassDimension(models.Model):
         dimensions = super().create(vals_list)
         dimensions.filtered(lambda dimension: not dimension.partner_field)._create_partner_fields()
         return dimensions
+
+    def copy_data(self, default=None):
+        # A duplicate needs a code of its own; it gets its own partner field,
+        # and its own classes (copied with the rules, in copy()).
+        default = dict(default or {})
+        vals_list = super().copy_data(default=default)
+        for dimension, vals in zip(self, vals_list, strict=True):
+            if "code" not in default:
+                vals["code"] = f"{dimension.code}_copy"
+            if "name" not in default:
+                vals["name"] = self.env._("%s (copy)", dimension.name)
+            if "fallback_class_id" not in default:
+                vals["fallback_class_id"] = False
+        return vals_list
+
+    def copy(self, default=None):
+        """Duplicate with the classes, the rules (giving the copied classes)
+        and the fallback class; customers hold no class in the copy yet."""
+        duplicates = super().copy(default=default)
+        for dimension, duplicate in zip(self, duplicates, strict=True):
+            origin = dimension.with_context(active_test=False)
+            classes = {cls: cls.copy({"dimension_id": duplicate.id}) for cls in origin.class_ids}
+            for rule in origin.rule_ids:
+                rule.copy({"dimension_id": duplicate.id, "class_id": classes[rule.class_id].id})
+            if dimension.fallback_class_id in classes and not (default or {}).get("fallback_class_id"):
+                duplicate.fallback_class_id = classes[dimension.fallback_class_id]
+        return duplicates
 
     def write(self, vals):
         result = super().write(vals)

@@ -510,8 +510,18 @@ class TestClassification(LedgerTestCommon):
         self.assertNotIn(fname, self.env["res.partner"]._fields)
         self.env["customer.class.dimension"]._create_missing_partner_fields()
         self.assertEqual(self.env["res.partner"].with_company(self.company).browse(self.mid.id)[fname], silver)
+        duplicate = dimension.with_user(self.manager).copy()
+        self.assertEqual(duplicate.code, "channel_copy")
+        self.assertEqual(duplicate.class_ids.mapped("code"), ["gold", "silver"])
+        self.assertNotIn(gold, duplicate.class_ids)
+        self.assertEqual(duplicate.fallback_class_id, duplicate.class_ids[1], "its own Silver")
+        self.assertEqual(duplicate.rule_ids.class_id, duplicate.class_ids[0])
+        self.assertEqual(duplicate.rule_ids.condition_ids.min_value, 5000)
+        self.assertNotIn(duplicate.partner_field, (False, fname), "a duplicate gets a field of its own")
+        self.assertFalse(self.env["res.partner"].search_count([(duplicate.partner_field, "!=", False)]))
         dimension.with_user(self.manager).unlink()
         self.assertNotIn(fname, self.env["res.partner"]._fields)
+        self.assertIn(duplicate.partner_field, self.env["res.partner"]._fields)
         self.assertNotIn(fname, self.env["res.partner"].get_views([(False, "search")])["views"]["search"]["arch"])
 
     def test_first_matching_rule_wins_with_domain_and_currency(self):
