@@ -53,6 +53,10 @@ class ResPartner(models.Model):
         domain=lambda self: [("company_id", "=", self.env.company.id)],
     )
     customer_class_history_count = fields.Integer(compute="_compute_customer_class_history_count")
+    can_set_customer_class = fields.Boolean(
+        compute="_compute_can_set_customer_class",
+        help="Technical: the user may set classes by hand (the class fields are read-only otherwise).",
+    )
     ledger_revenue = fields.Monetary(string="Revenue (window)", compute="_compute_ledger_metrics")
     ledger_invoice_count = fields.Integer(string="Invoices (window)", compute="_compute_ledger_metrics")
     ledger_first_invoice_date = fields.Date(string="First invoice", compute="_compute_ledger_metrics")
@@ -79,27 +83,44 @@ class ResPartner(models.Model):
 
     @api.model
     def _get_view(self, view_id=None, view_type="form", **options):
-        """The partner search view groups by the classes of every dimension,
-        including those an administrator added (after the shipped ones, in
-        the dimensions' order)."""
+        """The dimensions an administrator added appear where the shipped
+        ones do, after them in the dimensions' order: their class fields on
+        the partner form's Classification tab, a group-by each in the
+        partner search."""
         arch, view = super()._get_view(view_id, view_type, **options)
-        anchor = arch.find(".//filter[@name='group_credit_grade']") if view_type == "search" else None
-        if anchor is not None:
-            dimensions = (
-                self.env["customer.class.dimension"]
-                .sudo()
-                .search([("partner_field", "=like", f"{PARTNER_FIELD_PREFIX}%")])
-                .filtered(lambda dimension: dimension.partner_field in self._fields)
-            )
-            for dimension in reversed(dimensions):
-                anchor.addnext(
-                    E.filter(
-                        name=f"group_{dimension.partner_field}",
-                        string=dimension.name,
-                        context=repr({"group_by": dimension.partner_field}),
+        if view_type == "form":
+            anchor = arch.find(".//group[@name='classes']/field[@name='credit_grade_id']")
+            if anchor is not None:
+                for dimension in reversed(self._added_class_dimensions()):
+                    anchor.addnext(
+                        E.field(
+                            name=dimension.partner_field,
+                            options="{'no_create': True}",
+                            readonly=anchor.get("readonly"),
+                        )
                     )
-                )
+        elif view_type == "search":
+            anchor = arch.find(".//filter[@name='group_credit_grade']")
+            if anchor is not None:
+                for dimension in reversed(self._added_class_dimensions()):
+                    anchor.addnext(
+                        E.filter(
+                            name=f"group_{dimension.partner_field}",
+                            string=dimension.name,
+                            context=repr({"group_by": dimension.partner_field}),
+                        )
+                    )
         return arch, view
+
+    @api.model
+    def _added_class_dimensions(self):
+        """Active dimensions an administrator added, with their partner field."""
+        return (
+            self.env["customer.class.dimension"]
+            .sudo()
+            .search([("partner_field", "=like", f"{PARTNER_FIELD_PREFIX}%")])
+            .filtered(lambda dimension: dimension.partner_field in self._fields)
+        )
 
     @api.depends("commercial_partner_id.customer_class_assignment_ids.class_id")
     @api.depends_context("company")
@@ -125,6 +146,10 @@ class ResPartner(models.Model):
             ]
         )
         return [("commercial_partner_id", "in", assignments.subselect("partner_id"))]
+
+    @api.depends_context("uid")
+    def _compute_can_set_customer_class(self):
+        self.can_set_customer_class = self.env.user.has_group("account_customer_ledger.group_customer_ledger_manager")
 
     def _compute_customer_class_history_count(self):
         counts = dict(

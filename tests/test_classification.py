@@ -500,6 +500,9 @@ class TestClassification(LedgerTestCommon):
         search_arch = Partner.get_views([(False, "search")])["views"]["search"]["arch"]
         self.assertIn(f"group_by': '{fname}'", search_arch)
         self.assertIn('string="Channel"', search_arch)
+        form = Partner.with_user(self.manager).get_views([(False, "form")])
+        self.assertIn(f'<field name="{fname}"', form["views"]["form"]["arch"], "set on the Classification tab")
+        self.assertEqual(form["models"]["res.partner"]["fields"][fname]["string"], "Channel")
         dimension.name = "Sales Channel"
         dimension.with_context(lang="zh_CN").name = "销售渠道"
         self.assertEqual(Partner.fields_get([fname])[fname]["string"], "Sales Channel")

@@ -147,7 +147,12 @@ class TestAddedDimensionTour(HttpCase):
     def test_accountant_groups_customers_by_an_added_dimension(self):
         """An accountant groups the customer list by a dimension an
         administrator added, as by a shipped one."""
-        new_test_user(self.env, login="ledger_tour_channel", groups="base.group_user,account.group_account_invoice")
+        # An accountant who edits contacts, not classes.
+        new_test_user(
+            self.env,
+            login="ledger_tour_channel",
+            groups="base.group_user,base.group_partner_manager,account.group_account_invoice",
+        )
         dimension = self.env["customer.class.dimension"].create({"name": "Sales Channel", "code": "sales_channel"})
         online, shops = self.env["customer.class"].create(
             [{"name": name, "code": name.lower(), "dimension_id": dimension.id} for name in ("Online", "Shops")]

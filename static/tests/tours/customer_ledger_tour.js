@@ -222,8 +222,36 @@ registry.category("web_tour.tours").add("account_customer_ledger_group_by_added_
             trigger: ".o_list_view .o_group_header:contains('Online (2)')",
         },
         {
-            content: "one in shops",
+            content: "one in shops: open its group",
             trigger: ".o_list_view .o_group_header:contains('Shops (1)')",
+            run: "click",
+        },
+        {
+            content: "Open the customer",
+            trigger: ".o_list_view .o_data_row .o_data_cell:contains('Tour Channel C')",
+            run: "click",
+        },
+        {
+            content: "Open the Classification tab",
+            trigger: ".o_form_view .o_notebook a.nav-link[name='customer_classification']",
+            run: "click",
+        },
+        {
+            content: "The accountant may edit the customer's contact details",
+            trigger: ".o_form_view .o_field_widget[name='phone'] input",
+        },
+        {
+            content: "The tab shows the class in the added dimension, read-only for an accountant",
+            trigger: ".o_form_view .o_inner_group:has(label:contains('Sales Channel')) .o_field_widget[name^='x_customer_class_']",
+            run: function () {
+                if (this.anchor.querySelector("input")) {
+                    throw new Error("An accountant who is not a classification manager may edit the class");
+                }
+                const value = this.anchor.textContent.trim();
+                if (value !== "Shops") {
+                    throw new Error(`Unexpected class: ${value}`);
+                }
+            },
         },
     ],
 });
