@@ -1,9 +1,16 @@
+from contextlib import contextmanager
+
+import psycopg2.errors
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 # Partner fields made for the dimensions an administrator adds.
 PARTNER_FIELD_PREFIX = "x_customer_class_"
+# Seconds a dimension's field waits for the partner table (see
+# _altering_partner_table).
+PARTNER_TABLE_LOCK_TIMEOUT = 5
 # Shipped dimensions whose partner field came after the dimension: given it
 # on update.
 SHIPPED_PARTNER_FIELDS = {"account_customer_ledger.dimension_credit_grade": "credit_grade_id"}
@@ -33,6 +40,30 @@ RULE_METRICS = [
     ("max_days_overdue", "Longest overdue (days)"),
     ("utilisation", "Credit limit utilisation (%)"),
 ]
+
+
+@contextmanager
+def _altering_partner_table(env):
+    """Add or drop a column of the partner table without stalling Odoo.
+
+    Altering a table waits until every transaction that read it ends, and
+    meanwhile queues every new reader behind it: a dimension added while a
+    long classification batch runs would freeze all partner screens. The
+    wait is capped instead; past it, nothing is changed and the user is
+    asked to try again."""
+    cr = env.cr
+    try:
+        with cr.savepoint():
+            cr.execute(SQL("SET LOCAL lock_timeout = %s", f"{PARTNER_TABLE_LOCK_TIMEOUT}s"))
+            yield
+    except psycopg2.errors.LockNotAvailable:
+        raise UserError(
+            env._(
+                "Customers are being classified or edited right now, and a dimension's field on the partner "
+                "cannot be added or removed meanwhile. Nothing was changed: please try again in a moment."
+            )
+        ) from None
+    cr.execute("SET LOCAL lock_timeout TO DEFAULT")
 
 
 class CustomerClassDimension(models.Model):
@@ -120,7 +151,8 @@ class CustomerClassDimension(models.Model):
         result = super().unlink()
         # Dropping the column reloads the registry: done once, after the
         # dimensions (and their classes) are gone.
-        own_fields.unlink()
+        with _altering_partner_table(self.env):
+            own_fields.unlink()
         return result
 
     def _own_partner_fields(self):
@@ -146,30 +178,31 @@ class CustomerClassDimension(models.Model):
             .search([("model_id", "=", model.id), ("name", "=like", f"{PARTNER_FIELD_PREFIX}%")])
             .mapped("name")
         )
-        self.env["ir.model.fields"].sudo().create(
-            [
-                {
-                    "model_id": model.id,
-                    "name": f"{PARTNER_FIELD_PREFIX}{dimension.id}",
-                    "field_description": dimension.name,
-                    "help": self.env._(
-                        "Class of the customer in the dimension %(dimension)s, in the current company. Set by the "
-                        "classification rules, or by hand (which locks it against reclassification).",
-                        dimension=dimension.name,
-                    ),
-                    "ttype": "many2one",
-                    "relation": "customer.class",
-                    "on_delete": "set null",
-                    "domain": repr([("dimension_id", "=", dimension.id)]),
-                    "company_dependent": True,
-                    "copied": False,
-                    "tracking": 100,
-                    "state": "manual",
-                }
-                for dimension in self
-                if f"{PARTNER_FIELD_PREFIX}{dimension.id}" not in existing
-            ]
-        )
+        with _altering_partner_table(self.env):
+            self.env["ir.model.fields"].sudo().create(
+                [
+                    {
+                        "model_id": model.id,
+                        "name": f"{PARTNER_FIELD_PREFIX}{dimension.id}",
+                        "field_description": dimension.name,
+                        "help": self.env._(
+                            "Class of the customer in the dimension %(dimension)s, in the current company. Set by the "
+                            "classification rules, or by hand (which locks it against reclassification).",
+                            dimension=dimension.name,
+                        ),
+                        "ttype": "many2one",
+                        "relation": "customer.class",
+                        "on_delete": "set null",
+                        "domain": repr([("dimension_id", "=", dimension.id)]),
+                        "company_dependent": True,
+                        "copied": False,
+                        "tracking": 100,
+                        "state": "manual",
+                    }
+                    for dimension in self
+                    if f"{PARTNER_FIELD_PREFIX}{dimension.id}" not in existing
+                ]
+            )
         for dimension in self:
             dimension.partner_field = f"{PARTNER_FIELD_PREFIX}{dimension.id}"
         self._label_partner_fields()

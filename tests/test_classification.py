@@ -870,6 +870,31 @@ class TestClassificationRace(TransactionCase):
 
     as_of = date(2026, 12, 31)
 
+    def test_dimension_added_while_partners_are_read_waits_briefly(self):
+        """While another transaction has read the partner table (a
+        classification batch), adding a dimension gives up after a few
+        seconds with a clear message instead of stalling every partner
+        screen behind it; nothing is created, and it works once the other
+        transaction ends."""
+        company_id = self.env.ref("base.main_company").id
+        try:
+            with committed_env(self.registry, company_id) as busy_env:
+                busy_env.cr.execute("SELECT count(*) FROM res_partner")
+                with committed_env(self.registry, company_id) as env:
+                    with self.assertRaisesRegex(UserError, "try again"):
+                        env["customer.class.dimension"].create({"name": "Busy dimension", "code": "busy_dim"})
+                    env.cr.rollback()
+                # A failed request resets the registry, as here.
+                self.registry.reset_changes()
+            with committed_env(self.registry, company_id) as env:
+                self.assertFalse(env["customer.class.dimension"].search([("code", "=", "busy_dim")]))
+                self.assertFalse([name for name in env["res.partner"]._fields if name.startswith("x_customer_class_")])
+                dimension = env["customer.class.dimension"].create({"name": "Busy dimension", "code": "busy_dim"})
+                self.assertIn(dimension.partner_field, env["res.partner"]._fields)
+        finally:
+            with committed_env(self.registry, company_id) as env:
+                env["customer.class.dimension"].search([("code", "=", "busy_dim")]).unlink()
+
     def test_concurrent_classifications_log_one_change(self):
         """Each worker reads the classes, then writes; neither sees the
         other's assignment. The second must fail with a serialization
