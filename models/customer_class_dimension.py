@@ -211,12 +211,11 @@ class CustomerClassDimension(models.Model):
         """The custom partner field of a dimension is labelled with the
         dimension's name, in every installed language."""
         langs = [code for code, _name in self.env["res.lang"].get_installed()]
-        for dimension in self:
-            field = dimension._own_partner_fields()
-            if field:
-                field.update_field_translations(
-                    "field_description", {lang: dimension.with_context(lang=lang).name for lang in langs}
-                )
+        own_fields = {field.name: field for field in self._own_partner_fields()}
+        for dimension in self.filtered(lambda dimension: dimension.partner_field in own_fields):
+            own_fields[dimension.partner_field].update_field_translations(
+                "field_description", {lang: dimension.with_context(lang=lang).name for lang in langs}
+            )
         # The partner search view lists these fields by their labels.
         self.env.registry.clear_cache("templates")
 

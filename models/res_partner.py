@@ -90,26 +90,27 @@ class ResPartner(models.Model):
         arch, view = super()._get_view(view_id, view_type, **options)
         if view_type == "form":
             anchor = arch.find(".//group[@name='classes']/field[@name='credit_grade_id']")
-            if anchor is not None:
-                for dimension in reversed(self._added_class_dimensions()):
-                    anchor.addnext(
-                        E.field(
-                            name=dimension.partner_field,
-                            options="{'no_create': True}",
-                            readonly=anchor.get("readonly"),
-                        )
-                    )
+
+            def node(dimension):
+                return E.field(
+                    name=dimension.partner_field, options="{'no_create': True}", readonly=anchor.get("readonly")
+                )
+
         elif view_type == "search":
             anchor = arch.find(".//filter[@name='group_credit_grade']")
-            if anchor is not None:
-                for dimension in reversed(self._added_class_dimensions()):
-                    anchor.addnext(
-                        E.filter(
-                            name=f"group_{dimension.partner_field}",
-                            string=dimension.name,
-                            context=repr({"group_by": dimension.partner_field}),
-                        )
-                    )
+
+            def node(dimension):
+                return E.filter(
+                    name=f"group_{dimension.partner_field}",
+                    string=dimension.name,
+                    context=repr({"group_by": dimension.partner_field}),
+                )
+
+        else:
+            anchor = None
+        if anchor is not None:
+            for dimension in reversed(self._added_class_dimensions()):
+                anchor.addnext(node(dimension))
         return arch, view
 
     @api.model
