@@ -131,9 +131,11 @@ class CustomerClassDimension(models.Model):
         duplicates = super().copy(default=default)
         for dimension, duplicate in zip(self, duplicates, strict=True):
             origin = dimension.with_context(active_test=False)
-            classes = {cls: cls.copy({"dimension_id": duplicate.id}) for cls in origin.class_ids}
-            for rule in origin.rule_ids:
-                rule.copy({"dimension_id": duplicate.id, "class_id": classes[rule.class_id].id})
+            classes = dict(zip(origin.class_ids, origin.class_ids.copy({"dimension_id": duplicate.id}), strict=True))
+            rules = origin.rule_ids.copy_data({"dimension_id": duplicate.id})
+            for rule, vals in zip(origin.rule_ids, rules, strict=True):
+                vals["class_id"] = classes[rule.class_id].id
+            self.env["customer.class.rule"].create(rules)
             if dimension.fallback_class_id in classes and not (default or {}).get("fallback_class_id"):
                 duplicate.fallback_class_id = classes[dimension.fallback_class_id]
         return duplicates

@@ -91,6 +91,6 @@ class CustomerClassRevenueReport(models.Model):
                 WHERE move.state = 'posted'
                   AND move.move_type IN ('out_invoice', 'out_refund')""",
             classes=classes,
-            bit=SQL(str(basis_bit)),
+            bit=basis_bit,
             join=join,
         )
