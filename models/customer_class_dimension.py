@@ -14,6 +14,13 @@ PARTNER_TABLE_LOCK_TIMEOUT = 5
 # Shipped dimensions whose partner field came after the dimension: given it
 # on update.
 SHIPPED_PARTNER_FIELDS = {"account_customer_ledger.dimension_credit_grade": "credit_grade_id"}
+# Models given a class field for each dimension an administrator adds, with
+# what their field has of its own: the partner's holds the current class
+# per company, Invoice Analysis reads the class stamped at posting.
+CLASS_FIELD_MODELS = {
+    "res.partner": {"company_dependent": True, "tracking": 100},
+    "account.invoice.report": {},
+}
 
 # Metrics a classification rule can test, with how a reason shows them.
 RULE_METRICS = [
@@ -158,67 +165,83 @@ class CustomerClassDimension(models.Model):
         return result
 
     def _own_partner_fields(self):
+        """The custom fields made for these dimensions, on the partner and on
+        Invoice Analysis."""
         names = [d.partner_field for d in self if (d.partner_field or "").startswith(PARTNER_FIELD_PREFIX)]
         if not names:
             return self.env["ir.model.fields"]
         return (
             self.env["ir.model.fields"]
             .sudo()
-            .search([("model", "=", "res.partner"), ("name", "in", names), ("state", "=", "manual")])
+            .search([("model", "in", list(CLASS_FIELD_MODELS)), ("name", "in", names), ("state", "=", "manual")])
         )
 
     def _create_partner_fields(self):
         """Give these dimensions a company-dependent class field on the
-        partner, tracked and groupable like the shipped ones; one registry
-        reload for all of them."""
+        partner, tracked and groupable like the shipped ones, and the same
+        field on Invoice Analysis, which reads the class stamped on each
+        document at posting; one registry reload for all of them."""
         if not self:
             return
-        model = self.env["ir.model"]._get("res.partner")
-        existing = set(
-            self.env["ir.model.fields"]
+        existing = {
+            (field.model, field.name)
+            for field in self.env["ir.model.fields"]
             .sudo()
-            .search([("model_id", "=", model.id), ("name", "=like", f"{PARTNER_FIELD_PREFIX}%")])
-            .mapped("name")
-        )
-        with _altering_partner_table(self.env):
-            self.env["ir.model.fields"].sudo().create(
-                [
+            .search([("model", "in", list(CLASS_FIELD_MODELS)), ("name", "=like", f"{PARTNER_FIELD_PREFIX}%")])
+        }
+        vals_list = []
+        for model_name, extra in CLASS_FIELD_MODELS.items():
+            model = self.env["ir.model"]._get(model_name)
+            for dimension in self:
+                name = f"{PARTNER_FIELD_PREFIX}{dimension.id}"
+                if (model_name, name) in existing:
+                    continue
+                vals_list.append(
                     {
                         "model_id": model.id,
-                        "name": f"{PARTNER_FIELD_PREFIX}{dimension.id}",
+                        "name": name,
                         "field_description": dimension.name,
-                        "help": self.env._(
-                            "Class of the customer in the dimension %(dimension)s, in the current company. Set by the "
-                            "classification rules, or by hand (which locks it against reclassification).",
-                            dimension=dimension.name,
-                        ),
+                        "help": self._class_field_help(model_name, dimension),
                         "ttype": "many2one",
                         "relation": "customer.class",
                         "on_delete": "set null",
                         "domain": repr([("dimension_id", "=", dimension.id)]),
-                        "company_dependent": True,
                         "copied": False,
-                        "tracking": 100,
                         "state": "manual",
+                        **extra,
                     }
-                    for dimension in self
-                    if f"{PARTNER_FIELD_PREFIX}{dimension.id}" not in existing
-                ]
-            )
+                )
+        if vals_list:
+            with _altering_partner_table(self.env):
+                self.env["ir.model.fields"].sudo().create(vals_list)
         for dimension in self:
             dimension.partner_field = f"{PARTNER_FIELD_PREFIX}{dimension.id}"
         self._label_partner_fields()
+
+    def _class_field_help(self, model_name, dimension):
+        if model_name == "account.invoice.report":
+            return self.env._(
+                "Class of the customer in the dimension %(dimension)s when the document was posted.",
+                dimension=dimension.name,
+            )
+        return self.env._(
+            "Class of the customer in the dimension %(dimension)s, in the current company. Set by the "
+            "classification rules, or by hand (which locks it against reclassification).",
+            dimension=dimension.name,
+        )
 
     def _label_partner_fields(self):
         """The custom partner field of a dimension is labelled with the
         dimension's name, in every installed language."""
         langs = [code for code, _name in self.env["res.lang"].get_installed()]
-        own_fields = {field.name: field for field in self._own_partner_fields()}
-        for dimension in self.filtered(lambda dimension: dimension.partner_field in own_fields):
-            own_fields[dimension.partner_field].update_field_translations(
+        names = {dimension.partner_field: dimension for dimension in self}
+        for field in self._own_partner_fields():
+            dimension = names[field.name]
+            field.update_field_translations(
                 "field_description", {lang: dimension.with_context(lang=lang).name for lang in langs}
             )
-        # The partner search view lists these fields by their labels.
+        # The partner and Invoice Analysis searches list these fields by
+        # their labels.
         self.env.registry.clear_cache("templates")
 
     def _mirror_classes_on_partners(self):
@@ -252,8 +275,10 @@ class CustomerClassDimension(models.Model):
     @api.model
     def _create_missing_partner_fields(self):
         """On install and update: a dimension whose partner field is gone
-        (removed by hand, or never made) gets a custom one again."""
+        (removed by hand, or never made) gets a custom one again, and one
+        added before Invoice Analysis had such fields gets its field there."""
         partner_fields = self.env["res.partner"]._fields
+        report_fields = self.env["account.invoice.report"]._fields
         dimensions = self.with_context(active_test=False).search([])
         for xmlid, fname in SHIPPED_PARTNER_FIELDS.items():
             shipped = self.env.ref(xmlid, raise_if_not_found=False)
@@ -261,7 +286,14 @@ class CustomerClassDimension(models.Model):
                 shipped.partner_field = fname
         missing = dimensions.filtered(lambda dimension: dimension.partner_field not in partner_fields)
         missing.partner_field = False
-        missing._create_partner_fields()
+        unreported = dimensions.filtered(
+            lambda dimension: (
+                dimension.partner_field
+                and dimension.partner_field.startswith(PARTNER_FIELD_PREFIX)
+                and dimension.partner_field not in report_fields
+            )
+        )
+        (missing | unreported)._create_partner_fields()
 
     @api.constrains("fallback_class_id")
     def _check_fallback_class(self):

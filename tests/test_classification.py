@@ -503,6 +503,19 @@ class TestClassification(LedgerTestCommon):
         form = Partner.with_user(self.manager).get_views([(False, "form")])
         self.assertIn(f'<field name="{fname}"', form["views"]["form"]["arch"], "set on the Classification tab")
         self.assertEqual(form["models"]["res.partner"]["fields"][fname]["string"], "Channel")
+        # Invoice Analysis groups by the class each document was posted under.
+        mid_first = self._invoice(self.mid, "2026-12-01", 60)
+        self.mid.with_user(self.manager).with_company(self.company)[fname] = gold
+        self.assertEqual(self.mid.with_company(self.company)[fname], gold)
+        small_silver = self._invoice(self.small, "2026-12-01", 25)
+        mid_later = self._invoice(self.mid, "2026-12-02", 15)
+        Analysis = self.env["account.invoice.report"]
+        groups = Analysis._read_group(
+            [("move_id", "in", (mid_first | small_silver | mid_later).ids)], [fname], ["price_subtotal:sum"]
+        )
+        self.assertEqual(dict(groups), {silver: 85, gold: 15}, "Mid's first invoice stays Silver")
+        self.assertEqual(Analysis.fields_get([fname])[fname]["string"], "Channel")
+        self.assertIn(f"group_by': '{fname}'", Analysis.get_views([(False, "search")])["views"]["search"]["arch"])
         dimension.name = "Sales Channel"
         dimension.with_context(lang="zh_CN").name = "销售渠道"
         self.assertEqual(Partner.fields_get([fname])[fname]["string"], "Sales Channel")
@@ -512,7 +525,16 @@ class TestClassification(LedgerTestCommon):
         self.env["ir.model.fields"]._get("res.partner", fname).unlink()
         self.assertNotIn(fname, self.env["res.partner"]._fields)
         self.env["customer.class.dimension"]._create_missing_partner_fields()
-        self.assertEqual(self.env["res.partner"].with_company(self.company).browse(self.mid.id)[fname], silver)
+        self.assertEqual(self.env["res.partner"].with_company(self.company).browse(self.mid.id)[fname], gold)
+        # One added before Invoice Analysis had such fields gets it there.
+        self.env["ir.model.fields"]._get("account.invoice.report", fname).unlink()
+        self.env["customer.class.dimension"]._create_missing_partner_fields()
+        self.assertEqual(
+            dict(
+                self.env["account.invoice.report"]._read_group([("move_id", "=", mid_later.id)], [fname], ["__count"])
+            ),
+            {gold: 1},
+        )
         duplicate = dimension.with_user(self.manager).copy()
         self.assertEqual(duplicate.code, "channel_copy")
         self.assertEqual(duplicate.class_ids.mapped("code"), ["gold", "silver"])
@@ -524,6 +546,8 @@ class TestClassification(LedgerTestCommon):
         self.assertFalse(self.env["res.partner"].search_count([(duplicate.partner_field, "!=", False)]))
         dimension.with_user(self.manager).unlink()
         self.assertNotIn(fname, self.env["res.partner"]._fields)
+        self.assertNotIn(fname, self.env["account.invoice.report"]._fields)
+        self.assertIn(duplicate.partner_field, self.env["account.invoice.report"]._fields)
         self.assertIn(duplicate.partner_field, self.env["res.partner"]._fields)
         self.assertNotIn(fname, self.env["res.partner"].get_views([(False, "search")])["views"]["search"]["arch"])
 
@@ -738,6 +762,22 @@ class TestClassification(LedgerTestCommon):
         )
         totals = {g["value_tier_id"][0]: g["price_subtotal"] for g in groups}
         self.assertEqual(totals, {self.tier_a.id: 40, self.tier_b.id: 70})
+        # The credit grade has no column of its own on the documents: Invoice
+        # Analysis reads it from the classes stamped at posting.
+        grade_a, grade_b = (
+            self.ref("account_customer_ledger.class_credit_grade_a"),
+            self.ref("account_customer_ledger.class_credit_grade_b"),
+        )
+        big = self.big.with_user(self.manager).with_company(self.company)
+        big.credit_grade_id = grade_a
+        graded = self._invoice(self.big, "2026-12-04", 30)
+        big.credit_grade_id = grade_b
+        regraded = self._invoice(self.big, "2026-12-05", 20, move_type="out_refund")
+        big.credit_grade_id = grade_a
+        groups = self.env["account.invoice.report"]._read_group(
+            [("move_id", "in", (invoice | graded | regraded).ids)], ["credit_grade_id"], ["price_subtotal:sum"]
+        )
+        self.assertEqual(dict(groups), {grade_a: 30, grade_b: -20, self.env["customer.class"]: 50})
 
     def test_revenue_by_class_report(self):
         self._wizard().action_apply()
