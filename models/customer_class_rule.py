@@ -22,6 +22,12 @@ class CustomerClassRule(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     condition_ids = fields.One2many("customer.class.rule.condition", "rule_id", string="Conditions", copy=True)
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        help="The company whose customers the rule classifies; empty: every company. Amounts are in the "
+        "company's currency: a company with another currency usually needs rules with amounts of its own.",
+    )
     partner_domain = fields.Char(
         string="Customers",
         default="[]",

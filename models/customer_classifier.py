@@ -78,6 +78,18 @@ class CustomerClassifier(models.AbstractModel):
             row["credit_score"] = Metrics._credit_score(weights, row)
 
     @api.model
+    def _company_rules(self, dimension, company):
+        """The dimension's active rules that classify this company's
+        customers (the company's own and those of every company), in the
+        order they are tried. Read whatever companies the user works in: a
+        classification runs for one company, which decides."""
+        return (
+            dimension.sudo()
+            .rule_ids.filtered(lambda rule: rule.active and (not rule.company_id or rule.company_id == company))
+            .sorted(lambda rule: (rule.sequence, rule.id))
+        )
+
+    @api.model
     def _propose(self, dimensions, partners, company, date_to=None, window_months=None, run=None):
         """One proposal per (customer, dimension): the class the rules give,
         the current one, why (for a proposal that changes the class), and
@@ -128,17 +140,14 @@ class CustomerClassifier(models.AbstractModel):
         proposals = []
         for dimension in dimensions:
             window = window_months or dimension.window_months or 12
-            credit = any(
-                metric in CREDIT_METRICS
-                for metric in dimension.rule_ids.filtered("active").condition_ids.mapped("metric")
-            )
+            rules = self._company_rules(dimension, company)
+            credit = any(metric in CREDIT_METRICS for metric in rules.condition_ids.mapped("metric"))
             if window not in values_by_window:
                 values_by_window[window] = self._get_rule_values(partners, company, date_to, window, run=run)
             values = values_by_window[window]
             if credit and window not in credit_windows:
                 self._add_credit_values(values, company, date_to, window)
                 credit_windows.add(window)
-            rules = dimension.rule_ids.filtered("active").sorted(lambda r: (r.sequence, r.id))
             compiled = []
             for rule in rules:
                 domain = rule._get_partner_domain()

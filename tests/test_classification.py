@@ -855,6 +855,49 @@ class TestClassification(LedgerTestCommon):
         logs = self.env["customer.class.history"].with_user(self.user).search([("partner_id", "=", self.big.id)])
         self.assertEqual(logs.company_id, self.company)
 
+    def test_rule_of_one_company(self):
+        """A rule for one company classifies that company's customers only;
+        rules without a company classify everybody's. Users see the rules of
+        their companies and the shared ones."""
+        other = self.setup_other_company(name="Rules other company")["company"]
+        self._invoice(self.big, "2026-06-01", 600, company=other)
+        dimension, gold, silver = self._dimension()
+        own_rule, shared_rule = self.env["customer.class.rule"].create(
+            [
+                {
+                    "name": "Other company: 500+",
+                    "dimension_id": dimension.id,
+                    "class_id": gold.id,
+                    "company_id": other.id,
+                    "sequence": 1,
+                    "condition_ids": [Command.create({"metric": "revenue", "min_value": 500})],
+                },
+                {
+                    "name": "Anywhere: 100+",
+                    "dimension_id": dimension.id,
+                    "class_id": silver.id,
+                    "sequence": 2,
+                    "condition_ids": [Command.create({"metric": "revenue", "min_value": 100})],
+                },
+            ]
+        )
+        dims = [Command.set(dimension.ids)]
+        self._wizard(dimension_ids=dims).action_apply()
+        self._wizard(
+            user=self.env.user, company_id=other.id, dimension_ids=dims, partner_ids=[Command.set(self.big.ids)]
+        ).with_company(other).action_apply()
+        big = self.big.with_company(self.company)
+        self.assertEqual(big[dimension.partner_field], silver, "9,000 here, but the 500+ rule is the other company's")
+        self.assertEqual(big.with_company(other)[dimension.partner_field], gold)
+        self.assertEqual(
+            self.env["customer.class.history"]
+            .search([("partner_id", "=", self.big.id), ("dimension_id", "=", dimension.id)])
+            .mapped(lambda line: (line.company_id, line.rule_id)),
+            [(other, own_rule), (self.company, shared_rule)],
+        )
+        visible = self.env["customer.class.rule"].with_user(self.user).search([("dimension_id", "=", dimension.id)])
+        self.assertEqual(visible, shared_rule)
+
     def test_access_plain_user(self):
         self._wizard().action_apply()
         user_env = self.env(user=self.user)
