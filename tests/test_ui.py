@@ -165,3 +165,34 @@ class TestAddedDimensionTour(HttpCase):
         self.start_tour(
             "/odoo/ledger-customers", "account_customer_ledger_group_by_added_dimension", login="ledger_tour_channel"
         )
+
+    def test_accountant_reads_invoice_analysis_by_an_added_dimension(self):
+        """Invoice Analysis groups revenue by an added dimension's class as
+        each invoice was posted, whatever the customer became since."""
+        new_test_user(
+            self.env,
+            login="ledger_tour_analysis",
+            groups="base.group_user,account.group_account_invoice,account.group_account_readonly",
+        )
+        dimension = self.env["customer.class.dimension"].create({"name": "Sales Channel", "code": "sales_channel"})
+        online, shops = self.env["customer.class"].create(
+            [{"name": name, "code": name.lower(), "dimension_id": dimension.id} for name in ("Online", "Shops")]
+        )
+        customer = self.env["res.partner"].create({"name": "Tour Analysis Co", "customer_rank": 1})
+        customer._set_customer_class(dimension, shops)
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_line_ids": [
+                    Command.create({"name": "Tour goods", "quantity": 1, "price_unit": 4321, "tax_ids": []})
+                ],
+            }
+        )
+        invoice.action_post()
+        customer._set_customer_class(dimension, online)
+        self.start_tour(
+            "/odoo/action-account.action_account_invoice_report_all",
+            "account_customer_ledger_invoice_analysis_by_added_dimension",
+            login="ledger_tour_analysis",
+        )

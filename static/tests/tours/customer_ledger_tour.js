@@ -255,3 +255,36 @@ registry.category("web_tour.tours").add("account_customer_ledger_group_by_added_
         },
     ],
 });
+
+registry.category("web_tour.tours").add("account_customer_ledger_invoice_analysis_by_added_dimension", {
+    steps: () => [
+        {
+            content: "Show the analysis as a pivot table",
+            trigger: ".o_control_panel .o_switch_view.o_pivot",
+            run: "click",
+        },
+        {
+            content: "Open the search options of the pivot table",
+            trigger: ".o_pivot_view:has(.o_pivot table) .o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Group by the dimension an administrator added",
+            trigger: ".o_group_by_menu .o_menu_item:contains('Sales Channel')",
+            run: "click",
+        },
+        {
+            content: "The invoice counts in the class its customer had when it was posted",
+            trigger: ".o_pivot tr:has(th:contains('Shops')) td:contains('4,321.00')",
+        },
+        {
+            content: "not in the customer's class of today",
+            trigger: ".o_pivot tbody",
+            run: function () {
+                if ([...this.anchor.querySelectorAll("th")].some((th) => th.textContent.includes("Online"))) {
+                    throw new Error("The invoice moved to the customer's current class");
+                }
+            },
+        },
+    ],
+});
