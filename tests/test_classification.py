@@ -4,8 +4,10 @@ import psycopg2.errors
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules.migration import load_script
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
+from odoo.tools.convert import convert_file
 from odoo.tools.safe_eval import safe_eval
 
 from .common import LedgerTestCommon, committed_env, race
@@ -854,6 +856,47 @@ class TestClassification(LedgerTestCommon):
         # A user of the first company does not see the other company's log.
         logs = self.env["customer.class.history"].with_user(self.user).search([("partner_id", "=", self.big.id)])
         self.assertEqual(logs.company_id, self.company)
+
+    def _shipped_conditions(self):
+        rules = self.env["customer.class.rule"].browse(
+            self.env["ir.model.data"]
+            .search([("module", "=", "account_customer_ledger"), ("model", "=", "customer.class.rule")])
+            .mapped("res_id")
+        )
+        return {
+            rule.name: sorted(
+                rule.condition_ids.mapped(lambda c: (c.metric, c.has_min, c.min_value, c.has_max, c.max_value))
+            )
+            for rule in rules
+        }
+
+    def test_installing_again_keeps_the_shipped_rules_conditions(self):
+        """Installing the addon over itself (``-i`` again) reloads the
+        shipped rules as they are shipped, without a second copy of each
+        condition; the update script drops copies left by earlier versions."""
+        before = self._shipped_conditions()
+        self.assertEqual(len(before["Tier A: first 80 % of revenue"]), 1)
+        convert_file(
+            self.env, "account_customer_ledger", "data/customer_class_data.xml", {}, mode="init", noupdate=True
+        )
+        self.assertEqual(self._shipped_conditions(), before)
+        tier_a = self.ref("account_customer_ledger.rule_value_tier_a")
+        own = self.env["customer.class.rule.condition"].create(
+            [
+                {"rule_id": tier_a.id, "metric": "value_tier_score", "min_value": 3},
+                {"rule_id": tier_a.id, "metric": "revenue", "min_value": 10},
+                {"rule_id": tier_a.id, "metric": "revenue", "min_value": 20},
+            ]
+        )
+        script = load_script("account_customer_ledger/migrations/18.0.1.0.1/post-migrate.py", "post_migrate")
+        script.migrate(self.env.cr, "18.0.1.0.0")
+        self.env.invalidate_all()
+        self.assertEqual(
+            tier_a.condition_ids.mapped(lambda c: (c.metric, c.min_value)),
+            [("value_tier_score", 3), ("revenue", 10), ("revenue", 20)],
+            "the copy goes, different ranges stay",
+        )
+        self.assertFalse(own[0].exists())
 
     def test_rule_of_one_company(self):
         """A rule for one company classifies that company's customers only;
