@@ -21,6 +21,28 @@ class TestCustomerLedgerTour(HttpCase):
         customer.value_tier_id = self.env.ref("account_customer_ledger.class_value_tier_a")
         self.start_tour("/odoo", "account_customer_ledger_open_customer", login="ledger_tour_accountant")
 
+    def test_sales_user_reads_a_customers_classes(self):
+        """A salesperson without accounting rights opens a customer's form
+        and reads its classes and the revenue behind them."""
+        new_test_user(self.env, login="ledger_tour_sales", groups="base.group_user,base.group_partner_manager")
+        customer = self.env["res.partner"].create({"name": "Tour Sales Customer", "is_company": True})
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_line_ids": [
+                    Command.create({"name": "Tour goods", "quantity": 1, "price_unit": 1234, "tax_ids": []})
+                ],
+            }
+        )
+        invoice.action_post()
+        customer.value_tier_id = self.env.ref("account_customer_ledger.class_value_tier_b")
+        self.start_tour(
+            f"/odoo/res.partner/{customer.id}",
+            "account_customer_ledger_sales_user_reads_classes",
+            login="ledger_tour_sales",
+        )
+
     def test_manager_unlocks_a_class_set_by_hand(self):
         """A classification manager unlocks a class from the customer's form."""
         manager = new_test_user(

@@ -288,3 +288,34 @@ registry.category("web_tour.tours").add("account_customer_ledger_invoice_analysi
         },
     ],
 });
+
+registry.category("web_tour.tours").add("account_customer_ledger_sales_user_reads_classes", {
+    steps: () => [
+        {
+            content: "The customer's form opens for a user without accounting rights",
+            trigger: ".o_form_view .o_field_widget[name='name']:contains('Tour Sales Customer'), .o_form_view .o_field_widget[name='name'] input",
+        },
+        {
+            content: "Open the Classification tab",
+            trigger: ".o_form_view .o_notebook a.nav-link[name='customer_classification']",
+            run: "click",
+        },
+        {
+            content: "The tab shows the customer's value tier, read-only",
+            trigger: ".o_form_view .o_field_widget[name='value_tier_id']",
+            run: function () {
+                if (this.anchor.querySelector("input")) {
+                    throw new Error("A user without classification rights may edit the class");
+                }
+                const value = this.anchor.textContent.trim();
+                if (value !== "B") {
+                    throw new Error(`Unexpected value tier: ${value}`);
+                }
+            },
+        },
+        {
+            content: "and the revenue behind it",
+            trigger: ".o_form_view .o_field_widget[name='ledger_revenue']:contains('1,234.00')",
+        },
+    ],
+});
