@@ -6,6 +6,18 @@ from odoo.tests import HttpCase, common, new_test_user, tagged
 common.CHECK_BROWSER_ITERATIONS = max(common.CHECK_BROWSER_ITERATIONS, 600)
 
 
+def _invoice(customer, amount, **vals):
+    """A draft tax-free customer invoice of one line for ``amount``."""
+    return customer.env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": customer.id,
+            "invoice_line_ids": [Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []})],
+            **vals,
+        }
+    )
+
+
 @tagged("post_install", "-at_install")
 class TestCustomerLedgerTour(HttpCase):
     def test_accountant_opens_customer_from_ledger_menu(self):
@@ -26,16 +38,7 @@ class TestCustomerLedgerTour(HttpCase):
         and reads its classes and the revenue behind them."""
         new_test_user(self.env, login="ledger_tour_sales", groups="base.group_user,base.group_partner_manager")
         customer = self.env["res.partner"].create({"name": "Tour Sales Customer", "is_company": True})
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": customer.id,
-                "invoice_line_ids": [
-                    Command.create({"name": "Tour goods", "quantity": 1, "price_unit": 1234, "tax_ids": []})
-                ],
-            }
-        )
-        invoice.action_post()
+        _invoice(customer, 1234).action_post()
         customer.value_tier_id = self.env.ref("account_customer_ledger.class_value_tier_b")
         self.start_tour(
             f"/odoo/res.partner/{customer.id}",
@@ -108,22 +111,9 @@ class TestCustomerLedgerTour(HttpCase):
             groups="base.group_user,account.group_account_invoice",
         )
         customer = self.env["res.partner"].create({"name": "Credit Tour Co", "customer_rank": 1, "is_company": True})
-
-        def invoice(amount):
-            return self.env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": customer.id,
-                    "invoice_date": fields.Date.today(),
-                    "invoice_line_ids": [
-                        Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []})
-                    ],
-                }
-            )
-
-        invoice(1500.0).action_post()
+        _invoice(customer, 1500.0, invoice_date=fields.Date.today()).action_post()
         customer.write({"customer_credit_policy": "fixed", "credit_limit": 5000.0, "customer_credit_hold": True})
-        draft = invoice(100.0)
+        draft = _invoice(customer, 100.0, invoice_date=fields.Date.today())
         self.start_tour(
             f"/odoo/res.partner/{customer.id}", "account_customer_ledger_credit", login="ledger_tour_credit"
         )
@@ -140,17 +130,7 @@ class TestCustomerLedgerTour(HttpCase):
         )
         customer = self.env["res.partner"].create({"name": "Aging Tour Co", "customer_rank": 1, "is_company": True})
         day = fields.Date.subtract(fields.Date.today(), days=40)
-        self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": customer.id,
-                "invoice_date": day,
-                "invoice_date_due": day,
-                "invoice_line_ids": [
-                    Command.create({"name": "Goods", "quantity": 1, "price_unit": 432.10, "tax_ids": []})
-                ],
-            }
-        ).action_post()
+        _invoice(customer, 432.10, invoice_date=day, invoice_date_due=day).action_post()
         self.start_tour(
             "/odoo/ledger-customers",
             "account_customer_ledger_aging",
@@ -202,16 +182,7 @@ class TestAddedDimensionTour(HttpCase):
         )
         customer = self.env["res.partner"].create({"name": "Tour Analysis Co", "customer_rank": 1})
         customer._set_customer_class(dimension, shops)
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": customer.id,
-                "invoice_line_ids": [
-                    Command.create({"name": "Tour goods", "quantity": 1, "price_unit": 4321, "tax_ids": []})
-                ],
-            }
-        )
-        invoice.action_post()
+        _invoice(customer, 4321).action_post()
         customer._set_customer_class(dimension, online)
         self.start_tour(
             "/odoo/action-account.action_account_invoice_report_all",

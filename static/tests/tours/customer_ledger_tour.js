@@ -38,6 +38,26 @@ function classifyTwoCustomers(search) {
     ];
 }
 
+/**
+ * A step that finds a class field on the Classification tab, read-only, and
+ * holding ``expected``.
+ */
+function readOnlyClass(content, trigger, expected, who) {
+    return {
+        content,
+        trigger,
+        run: function () {
+            if (this.anchor.querySelector("input")) {
+                throw new Error(`${who} may edit the class`);
+            }
+            const value = this.anchor.textContent.trim();
+            if (value !== expected) {
+                throw new Error(`Unexpected class: ${value}`);
+            }
+        },
+    };
+}
+
 registry.category("web_tour.tours").add("account_customer_ledger_open_customer", {
     url: "/odoo",
     steps: () => [
@@ -240,19 +260,12 @@ registry.category("web_tour.tours").add("account_customer_ledger_group_by_added_
             content: "The accountant may edit the customer's contact details",
             trigger: ".o_form_view .o_field_widget[name='phone'] input",
         },
-        {
-            content: "The tab shows the class in the added dimension, read-only for an accountant",
-            trigger: ".o_form_view .o_inner_group:has(label:contains('Sales Channel')) .o_field_widget[name^='x_customer_class_']",
-            run: function () {
-                if (this.anchor.querySelector("input")) {
-                    throw new Error("An accountant who is not a classification manager may edit the class");
-                }
-                const value = this.anchor.textContent.trim();
-                if (value !== "Shops") {
-                    throw new Error(`Unexpected class: ${value}`);
-                }
-            },
-        },
+        readOnlyClass(
+            "The tab shows the class in the added dimension, read-only for an accountant",
+            ".o_form_view .o_inner_group:has(label:contains('Sales Channel')) .o_field_widget[name^='x_customer_class_']",
+            "Shops",
+            "An accountant who is not a classification manager"
+        ),
     ],
 });
 
@@ -300,19 +313,12 @@ registry.category("web_tour.tours").add("account_customer_ledger_sales_user_read
             trigger: ".o_form_view .o_notebook a.nav-link[name='customer_classification']",
             run: "click",
         },
-        {
-            content: "The tab shows the customer's value tier, read-only",
-            trigger: ".o_form_view .o_field_widget[name='value_tier_id']",
-            run: function () {
-                if (this.anchor.querySelector("input")) {
-                    throw new Error("A user without classification rights may edit the class");
-                }
-                const value = this.anchor.textContent.trim();
-                if (value !== "B") {
-                    throw new Error(`Unexpected value tier: ${value}`);
-                }
-            },
-        },
+        readOnlyClass(
+            "The tab shows the customer's value tier, read-only",
+            ".o_form_view .o_field_widget[name='value_tier_id']",
+            "B",
+            "A user without classification rights"
+        ),
         {
             content: "and the revenue behind it",
             trigger: ".o_form_view .o_field_widget[name='ledger_revenue']:contains('1,234.00')",
