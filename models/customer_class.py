@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 
 class CustomerClass(models.Model):
@@ -50,6 +51,46 @@ class CustomerClass(models.Model):
                         "those rules, or choose another fallback class, first.",
                         cls=record.name,
                         givers=", ".join(givers),
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_use(self):
+        """A class that customers hold, that the history logs or that posted
+        documents carry is archived, not deleted: deleting it would take it
+        off those customers and rewrite the log and the frozen documents.
+        (Deleting a whole dimension removes its classes with everything that
+        names them, on purpose.)"""
+        self.env["customer.class.assignment"].flush_model(["class_id"])
+        self.env["customer.class.history"].flush_model(["old_class_id", "new_class_id"])
+        self.env["account.move"].flush_model(["customer_class_ids"])
+        uses = [
+            self.env._("customers hold it"),
+            self.env._("the classification history records it"),
+            self.env._("posted documents carry it"),
+        ]
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT c.id,
+                          EXISTS(SELECT FROM customer_class_assignment a WHERE a.class_id = c.id),
+                          EXISTS(SELECT FROM customer_class_history h WHERE h.old_class_id = c.id)
+                              OR EXISTS(SELECT FROM customer_class_history h WHERE h.new_class_id = c.id),
+                          EXISTS(SELECT FROM account_move_customer_class_rel r WHERE r.class_id = c.id)
+                     FROM customer_class c
+                    WHERE c.id = ANY(%s)
+                    ORDER BY c.id""",
+                self.ids,
+            )
+        )
+        for class_id, *flags in rows:
+            found = [use for use, flag in zip(uses, flags, strict=True) if flag]
+            if found:
+                raise UserError(
+                    self.env._(
+                        "Class %(cls)s cannot be deleted: %(uses)s. Archive it instead: it stays where it is "
+                        "named and is no longer given.",
+                        cls=self.browse(class_id).name,
+                        uses="; ".join(found),
                     )
                 )
 

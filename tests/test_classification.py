@@ -898,6 +898,28 @@ class TestClassification(LedgerTestCommon):
         )
         self.assertFalse(own[0].exists())
 
+    def test_class_in_use_is_archived_not_deleted(self):
+        """Deleting a class would take it off its customers and rewrite the
+        history and the posted documents: it is refused, saying why."""
+        self._wizard().action_apply()
+        with self.assertRaisesRegex(UserError, "Class B cannot be deleted: customers hold it; the classification"):
+            self.tier_b.with_user(self.manager).unlink()
+        dimension, gold, silver = self._dimension()
+        bronze = self.env["customer.class"].create({"name": "Bronze", "code": "bronze", "dimension_id": dimension.id})
+        self.big._set_customer_class(dimension, gold)
+        invoice = self._invoice(self.big, "2026-12-01", 10)
+        self.big._set_customer_class(dimension, silver)
+        with self.assertRaises(UserError) as refused:
+            (bronze | gold).with_user(self.manager).unlink()
+        self.assertEqual(
+            str(refused.exception),
+            "Class Gold cannot be deleted: the classification history records it; posted documents carry it. "
+            "Archive it instead: it stays where it is named and is no longer given.",
+        )
+        self.assertIn(gold, invoice.customer_class_ids)
+        bronze.with_user(self.manager).unlink()
+        self.assertFalse(bronze.exists())
+
     def test_rule_of_one_company(self):
         """A rule for one company classifies that company's customers only;
         rules without a company classify everybody's. Users see the rules of
