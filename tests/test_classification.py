@@ -522,6 +522,7 @@ class TestClassification(LedgerTestCommon):
         dimension.with_context(lang="zh_CN").name = "销售渠道"
         self.assertEqual(Partner.fields_get([fname])[fname]["string"], "Sales Channel")
         self.assertEqual(Partner.with_context(lang="zh_CN").fields_get([fname])[fname]["string"], "销售渠道")
+        self.assertEqual(Analysis.with_context(lang="zh_CN").fields_get([fname])[fname]["string"], "销售渠道")
         self.assertIn('string="Sales Channel"', Partner.get_views([(False, "search")])["views"]["search"]["arch"])
         # A dimension given a field after its classes mirrors them into it.
         self.env["ir.model.fields"]._get("res.partner", fname).unlink()
