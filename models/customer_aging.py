@@ -1,3 +1,4 @@
+import re
 from itertools import pairwise
 
 from odoo import api, fields, models
@@ -5,14 +6,18 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 DEFAULT_AGING_BUCKETS = "30,60,90,120"
+# Between bucket days: commas (also as Chinese input methods type them),
+# semicolons or spaces.
+BUCKET_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
 def parse_buckets(text, env):
     """``"30,60,90"`` -> ``[30, 60, 90]``: the last day of each bucket after
-    *Current*; a last bucket holds everything older."""
+    *Current*; a last bucket holds everything older. ``"30，60、90"`` and
+    ``"30 60 90"`` read the same."""
     example = "30,60,90,120"
     try:
-        bounds = [int(part) for part in (text or "").replace(" ", "").split(",") if part]
+        bounds = [int(part) for part in BUCKET_SEPARATORS.split(text or "") if part]
     except ValueError as error:
         raise ValidationError(
             env._("Aging buckets are whole numbers of days separated by commas, e.g. %s.", example)

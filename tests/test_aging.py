@@ -235,3 +235,15 @@ class TestAging(LedgerTestCommon):
             wizard._get_report_data()
         with self.assertRaises(ValidationError):
             self.company.customer_aging_buckets = "abc"
+
+    def test_buckets_typed_with_chinese_commas_or_spaces(self):
+        """Full-width and enumeration commas, as Chinese input methods type
+        them, or spaces separate bucket days; spaces never join two numbers
+        into one."""
+        for typed in ("30，60、90", "30 60 90", " 30, 60 ,90 "):
+            wizard = self.env["customer.aging.report"].create({"as_of": self.as_of, "buckets": typed})
+            self.assertEqual(
+                wizard._get_report_data()["columns"],
+                ["Current", "1-30", "31-60", "61-90", "Over 90"],
+                f"typed {typed!r}",
+            )
