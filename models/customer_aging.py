@@ -8,13 +8,13 @@ from odoo.tools import SQL
 DEFAULT_AGING_BUCKETS = "30,60,90,120"
 # Between bucket days: commas (also as Chinese input methods type them),
 # semicolons or spaces.
-BUCKET_SEPARATORS = re.compile(r"[,，、;；\s]+")
+BUCKET_SEPARATORS = re.compile(r"[,\uff0c\u3001;\uff1b\s]+")
 
 
 def parse_buckets(text, env):
     """``"30,60,90"`` -> ``[30, 60, 90]``: the last day of each bucket after
-    *Current*; a last bucket holds everything older. ``"30，60、90"`` and
-    ``"30 60 90"`` read the same."""
+    *Current*; a last bucket holds everything older. Full-width (U+FF0C)
+    and enumeration (U+3001) commas, and spaces, separate days too."""
     example = "30,60,90,120"
     try:
         bounds = [int(part) for part in BUCKET_SEPARATORS.split(text or "") if part]
