@@ -65,6 +65,21 @@ class ResCompany(models.Model):
         for company in self:
             parse_buckets(company.customer_aging_buckets, self.env)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._normalize_aging_buckets(vals) for vals in vals_list])
+
+    def write(self, vals):
+        return super().write(self._normalize_aging_buckets(vals))
+
+    def _normalize_aging_buckets(self, vals):
+        """Bucket days are stored as ``30,60,90`` however they were typed:
+        the live aging analysis splits them in SQL."""
+        if vals.get("customer_aging_buckets"):
+            days = parse_buckets(vals["customer_aging_buckets"], self.env)
+            vals = dict(vals, customer_aging_buckets=",".join(str(day) for day in days))
+        return vals
+
     customer_statement_reminder_days = fields.Integer(
         string="Confirmation Reminder (days)",
         default=7,

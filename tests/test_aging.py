@@ -206,6 +206,14 @@ class TestAging(LedgerTestCommon):
             [("partner_id", "=", customer.id)], ["bucket"], ["amount_residual:sum"]
         )
         self.assertEqual(dict(groups), {"00: ≤0": 10.0, "02: 31-60": 20.0, "05: >120": 40.0})
+        # Buckets typed with Chinese commas are stored plainly, and read so.
+        self.company.customer_aging_buckets = "30，60、90 180"
+        self.assertEqual(self.company.customer_aging_buckets, "30,60,90,180")
+        self.env.flush_all()
+        groups = self.env["customer.aging.analysis"]._read_group(
+            [("partner_id", "=", customer.id)], ["bucket"], ["amount_residual:sum"]
+        )
+        self.assertEqual(dict(groups), {"00: ≤0": 10.0, "02: 31-60": 20.0, "05: >180": 40.0})
         (row,) = self.engine._aged(self.company, today, self.bounds, partner_ids=customer.ids)
         self.assertEqual(row["buckets"], [10.0, 0.0, 20.0, 0.0, 0.0, 40.0])
 
