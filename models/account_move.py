@@ -6,6 +6,9 @@ from odoo.tools.sql import column_exists, create_column
 from .res_partner import CLASS_FIELDS
 
 CUSTOMER_DOCUMENT_TYPES = ("out_invoice", "out_refund")
+# The shipped dimensions' classes stamped in columns of their own on posted
+# documents and their journal items.
+MOVE_CLASS_FIELDS = (*CLASS_FIELDS, "credit_grade_id")
 
 
 def _class_stamp(string):
@@ -36,6 +39,7 @@ class AccountMove(models.Model):
     rfm_segment_id = _class_stamp("Behaviour Segment")
     size_band_id = _class_stamp("Size Band")
     region_class_id = _class_stamp("Region")
+    credit_grade_id = _class_stamp("Credit Grade")
     customer_class_ids = fields.Many2many(
         "customer.class",
         "account_move_customer_class_rel",
@@ -48,7 +52,7 @@ class AccountMove(models.Model):
     )
 
     def _auto_init(self):
-        _create_columns_without_compute(self.env.cr, self._table, CLASS_FIELDS)
+        _create_columns_without_compute(self.env.cr, self._table, MOVE_CLASS_FIELDS)
         return super()._auto_init()
 
     customer_credit_banner = fields.Text(
@@ -100,7 +104,7 @@ class AccountMove(models.Model):
         groups = defaultdict(lambda: self.env["account.move"])
         for move in self:
             held = classes[(move.commercial_partner_id.id, move.company_id.id)]
-            vals = dict.fromkeys(CLASS_FIELDS, False)
+            vals = dict.fromkeys(MOVE_CLASS_FIELDS, False)
             for cls in held:
                 fname = field_map.get(cls.dimension_id.id)
                 if fname in vals:
@@ -121,7 +125,8 @@ class AccountMoveLine(models.Model):
     rfm_segment_id = fields.Many2one(related="move_id.rfm_segment_id", store=True, string="Behaviour Segment")
     size_band_id = fields.Many2one(related="move_id.size_band_id", store=True, string="Size Band")
     region_class_id = fields.Many2one(related="move_id.region_class_id", store=True, string="Region")
+    credit_grade_id = fields.Many2one(related="move_id.credit_grade_id", store=True, string="Credit Grade")
 
     def _auto_init(self):
-        _create_columns_without_compute(self.env.cr, self._table, CLASS_FIELDS)
+        _create_columns_without_compute(self.env.cr, self._table, MOVE_CLASS_FIELDS)
         return super()._auto_init()

@@ -3,8 +3,8 @@ from lxml.builder import E
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..models.account_move import MOVE_CLASS_FIELDS
 from ..models.customer_class_dimension import PARTNER_FIELD_PREFIX
-from ..models.res_partner import CLASS_FIELDS
 
 
 class AccountInvoiceReport(models.Model):
@@ -22,15 +22,15 @@ class AccountInvoiceReport(models.Model):
     )
 
     _depends = {
-        "account.move": [*CLASS_FIELDS, "customer_class_ids"],
+        "account.move": [*MOVE_CLASS_FIELDS, "customer_class_ids"],
     }
 
     @api.model
     def _select(self) -> SQL:
-        """The five shipped dimensions are stamped in columns of their own;
-        the classes of every other dimension (credit grade, those an
-        administrator added) are read from the document's stamped classes
-        by the dimension's field name, only when a query uses them."""
+        """The shipped dimensions are stamped in columns of their own; the
+        classes of the dimensions an administrator added are read from the
+        document's stamped classes by the dimension's field name, only when
+        a query uses them."""
         stamped = [
             SQL(
                 """(SELECT MIN(stamp.class_id)
@@ -47,14 +47,14 @@ class AccountInvoiceReport(models.Model):
         return SQL(
             "%s, %s",
             super()._select(),
-            SQL(", ").join([SQL.identifier("move", fname) for fname in CLASS_FIELDS] + stamped),
+            SQL(", ").join([SQL.identifier("move", fname) for fname in MOVE_CLASS_FIELDS] + stamped),
         )
 
     @api.model
     def _stamped_class_fields(self):
-        """Class fields read from the stamped classes: the credit grade and
-        the custom fields of the dimensions an administrator added."""
-        return ["credit_grade_id"] + sorted(
+        """Class fields read from the stamped classes: the custom fields of
+        the dimensions an administrator added."""
+        return sorted(
             fname
             for fname, field in self._fields.items()
             if fname.startswith(PARTNER_FIELD_PREFIX) and field.comodel_name == "customer.class"

@@ -781,6 +781,22 @@ class TestClassification(LedgerTestCommon):
             [("move_id", "in", (invoice | graded | regraded).ids)], ["credit_grade_id"], ["price_subtotal:sum"]
         )
         self.assertEqual(dict(groups), {grade_a: 30, grade_b: -20, self.env["customer.class"]: 50})
+        self.assertEqual(set(regraded.line_ids.mapped("credit_grade_id")), {grade_b}, "journal items carry it")
+        # Documents posted before the grade had a column get it on update,
+        # from the classes stamped on them.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE account_move SET credit_grade_id = NULL WHERE id IN %s", [tuple((graded | regraded).ids)]
+        )
+        self.env.cr.execute(
+            "UPDATE account_move_line SET credit_grade_id = NULL WHERE move_id IN %s", [tuple((graded | regraded).ids)]
+        )
+        script = load_script("account_customer_ledger/migrations/18.0.1.0.2/post-migrate.py", "post_migrate")
+        script.migrate(self.env.cr, "18.0.1.0.1")
+        self.env.invalidate_all()
+        self.assertEqual((graded | regraded).mapped("credit_grade_id"), grade_a | grade_b)
+        self.assertEqual(set(regraded.line_ids.mapped("credit_grade_id")), {grade_b})
+        self.assertFalse(invoice.credit_grade_id, "posted before the customer had a grade")
 
     def test_revenue_by_class_report(self):
         self._wizard().action_apply()
