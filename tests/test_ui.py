@@ -146,6 +146,14 @@ class TestAddedDimensionTour(HttpCase):
         self.addCleanup(self.registry.reset_changes)
         super().setUp()
 
+    def _sales_channel(self):
+        """A dimension an administrator adds, with its classes Online and Shops."""
+        dimension = self.env["customer.class.dimension"].create({"name": "Sales Channel", "code": "sales_channel"})
+        online, shops = self.env["customer.class"].create(
+            [{"name": name, "code": name.lower(), "dimension_id": dimension.id} for name in ("Online", "Shops")]
+        )
+        return dimension, online, shops
+
     def test_accountant_groups_customers_by_an_added_dimension(self):
         """An accountant groups the customer list by a dimension an
         administrator added, as by a shipped one."""
@@ -155,10 +163,7 @@ class TestAddedDimensionTour(HttpCase):
             login="ledger_tour_channel",
             groups="base.group_user,base.group_partner_manager,account.group_account_invoice",
         )
-        dimension = self.env["customer.class.dimension"].create({"name": "Sales Channel", "code": "sales_channel"})
-        online, shops = self.env["customer.class"].create(
-            [{"name": name, "code": name.lower(), "dimension_id": dimension.id} for name in ("Online", "Shops")]
-        )
+        dimension, online, shops = self._sales_channel()
         customers = self.env["res.partner"].create(
             [{"name": f"Tour Channel {name}", "customer_rank": 1, "is_company": True} for name in "ABC"]
         )
@@ -176,10 +181,7 @@ class TestAddedDimensionTour(HttpCase):
             login="ledger_tour_analysis",
             groups="base.group_user,account.group_account_invoice,account.group_account_readonly",
         )
-        dimension = self.env["customer.class.dimension"].create({"name": "Sales Channel", "code": "sales_channel"})
-        online, shops = self.env["customer.class"].create(
-            [{"name": name, "code": name.lower(), "dimension_id": dimension.id} for name in ("Online", "Shops")]
-        )
+        dimension, online, shops = self._sales_channel()
         customer = self.env["res.partner"].create({"name": "Tour Analysis Co", "customer_rank": 1})
         customer._set_customer_class(dimension, shops)
         _invoice(customer, 4321).action_post()
