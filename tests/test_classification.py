@@ -409,6 +409,18 @@ class TestClassification(LedgerTestCommon):
         )
         return dimension, gold, silver
 
+    @staticmethod
+    def _revenue_rule(name, customer_class, minimum, **vals):
+        """Values of a rule giving ``customer_class`` from ``minimum`` revenue
+        in the window."""
+        return {
+            "name": name,
+            "dimension_id": customer_class.dimension_id.id,
+            "class_id": customer_class.id,
+            "condition_ids": [Command.create({"metric": "revenue", "min_value": minimum})],
+            **vals,
+        }
+
     def test_class_set_by_hand_in_any_dimension(self):
         dimension, gold, silver = self._dimension(name="Industry", automatic=False)
         contact = self.env["res.partner"].create({"name": "Big's buyer", "parent_id": self.big.id})
@@ -481,14 +493,7 @@ class TestClassification(LedgerTestCommon):
         Partner = self.env["res.partner"]
         self.assertTrue(fname.startswith("x_customer_class_"))
         self.assertEqual(Partner.fields_get([fname])[fname]["string"], "Channel")
-        self.env["customer.class.rule"].create(
-            {
-                "name": "Big spenders",
-                "dimension_id": dimension.id,
-                "class_id": gold.id,
-                "condition_ids": [Command.create({"metric": "revenue", "min_value": 5000})],
-            }
-        )
+        self.env["customer.class.rule"].create(self._revenue_rule("Big spenders", gold, 5000))
         dimension.fallback_class_id = silver
         contact = Partner.create({"name": "Big's buyer", "parent_id": self.big.id})
         self._wizard(dimension_ids=[Command.set(dimension.ids)]).action_apply()
@@ -564,21 +569,10 @@ class TestClassification(LedgerTestCommon):
         self._invoice(euro_customer, "2026-06-01", 1500, currency=eur)
         self.env["customer.class.rule"].create(
             [
-                {
-                    "name": "Belgian 1000+",
-                    "dimension_id": dimension.id,
-                    "class_id": gold.id,
-                    "sequence": 1,
-                    "partner_domain": "[('country_id.code', '=', 'BE')]",
-                    "condition_ids": [Command.create({"metric": "revenue", "min_value": 1000})],
-                },
-                {
-                    "name": "Any 700+",
-                    "dimension_id": dimension.id,
-                    "class_id": silver.id,
-                    "sequence": 2,
-                    "condition_ids": [Command.create({"metric": "revenue", "min_value": 700})],
-                },
+                self._revenue_rule(
+                    "Belgian 1000+", gold, 1000, sequence=1, partner_domain="[('country_id.code', '=', 'BE')]"
+                ),
+                self._revenue_rule("Any 700+", silver, 700, sequence=2),
             ]
         )
         partners = self.customers | euro_customer
@@ -623,14 +617,7 @@ class TestClassification(LedgerTestCommon):
 
     def test_classes_still_given_cannot_be_archived(self):
         dimension, gold, silver = self._dimension()
-        rule = self.env["customer.class.rule"].create(
-            {
-                "name": "Big spenders",
-                "dimension_id": dimension.id,
-                "class_id": gold.id,
-                "condition_ids": [Command.create({"metric": "revenue", "min_value": 1000})],
-            }
-        )
+        rule = self.env["customer.class.rule"].create(self._revenue_rule("Big spenders", gold, 1000))
         dimension.fallback_class_id = silver
         with (
             self.assertRaisesRegex(ValidationError, "Gold cannot be archived while Big spenders"),
@@ -946,21 +933,8 @@ class TestClassification(LedgerTestCommon):
         dimension, gold, silver = self._dimension()
         own_rule, shared_rule = self.env["customer.class.rule"].create(
             [
-                {
-                    "name": "Other company: 500+",
-                    "dimension_id": dimension.id,
-                    "class_id": gold.id,
-                    "company_id": other.id,
-                    "sequence": 1,
-                    "condition_ids": [Command.create({"metric": "revenue", "min_value": 500})],
-                },
-                {
-                    "name": "Anywhere: 100+",
-                    "dimension_id": dimension.id,
-                    "class_id": silver.id,
-                    "sequence": 2,
-                    "condition_ids": [Command.create({"metric": "revenue", "min_value": 100})],
-                },
+                self._revenue_rule("Other company: 500+", gold, 500, company_id=other.id, sequence=1),
+                self._revenue_rule("Anywhere: 100+", silver, 100, sequence=2),
             ]
         )
         dims = [Command.set(dimension.ids)]
