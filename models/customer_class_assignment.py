@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 
 class CustomerClassAssignment(models.Model):
@@ -40,6 +41,53 @@ class CustomerClassAssignment(models.Model):
         """{(partner id, dimension id): assignment} for ``company``."""
         records = self.search([("partner_id", "in", partners.ids), ("company_id", "=", company.id)])
         return {(rec.partner_id.id, rec.dimension_id.id): rec for rec in records}
+
+    @api.model
+    def _merge_customers(self, merged, kept):
+        """Before the customers ``merged`` are merged into ``kept``: in each
+        company and dimension, ``kept`` keeps its class or, holding none,
+        takes the one most recently set on the merged customers (locked or
+        not, with its reason), which its history logs. The merged
+        customers' other classes go with them (all of them when ``kept`` is
+        a contact of a company)."""
+        self.flush_model()
+        # Classes belong to commercial partners: a contact kept takes none.
+        customer = kept.commercial_partner_id == kept
+        rows = customer and self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT ON (a.company_id, a.dimension_id) a.id
+                     FROM customer_class_assignment a
+                    WHERE a.partner_id = ANY(%(merged)s)
+                      AND NOT EXISTS (SELECT FROM customer_class_assignment k
+                                       WHERE k.partner_id = %(kept)s AND k.company_id = a.company_id
+                                         AND k.dimension_id = a.dimension_id)
+                    ORDER BY a.company_id, a.dimension_id, a.date DESC NULLS LAST, a.id DESC""",
+                merged=merged.ids,
+                kept=kept.id,
+            )
+        )
+        taken = self.sudo().browse([row[0] for row in rows or ()])
+        now = fields.Datetime.now()
+        self.env["customer.class.history"].sudo().create(
+            [
+                {
+                    "partner_id": kept.id,
+                    "company_id": assignment.company_id.id,
+                    "dimension_id": assignment.dimension_id.id,
+                    "new_class_id": assignment.class_id.id,
+                    "date": now,
+                    "user_id": self.env.uid,
+                    "rule_id": assignment.rule_id.id,
+                    "reason": self.env._(
+                        "taken over from %(customer)s, merged into this customer",
+                        customer=assignment.partner_id.display_name,
+                    ),
+                }
+                for assignment in taken
+            ]
+        )
+        taken.write({"partner_id": kept.id})
+        self.sudo().search([("partner_id", "in", merged.ids)]).unlink()
 
     def action_unlock(self):
         """Hand locked classes back to the rules: the class stays until the

@@ -244,10 +244,13 @@ class CustomerClassDimension(models.Model):
         # their labels.
         self.env.registry.clear_cache("templates")
 
-    def _mirror_classes_on_partners(self):
-        """Copy the classes customers already hold into the partner field
-        these dimensions were just given, for every company: one UPDATE per
-        dimension, contacts included (they share their company's class)."""
+    def _mirror_classes_on_partners(self, customers=None):
+        """Copy the classes customers hold into these dimensions' partner
+        fields, for every company: one UPDATE per dimension, contacts
+        included (they share their company's class). Without ``customers``
+        (commercial partners), for all that hold a class, as a dimension
+        just given its field needs; with them, for these only, emptying the
+        fields of those that hold none."""
         field_map = self._get_partner_field_map()
         Partner = self.env["res.partner"]
         self.env["customer.class.assignment"].flush_model()
@@ -255,19 +258,36 @@ class CustomerClassDimension(models.Model):
             fname = field_map.get(dimension.id)
             if not fname:
                 continue
+            if customers is None:
+                held = SQL(
+                    """SELECT partner_id, jsonb_object_agg(company_id::text, class_id) AS classes
+                         FROM customer_class_assignment
+                        WHERE dimension_id = %s
+                        GROUP BY partner_id""",
+                    dimension.id,
+                )
+            else:
+                held = SQL(
+                    """SELECT c.partner_id,
+                              jsonb_object_agg(a.company_id::text, a.class_id) FILTER (WHERE a.id IS NOT NULL)
+                                  AS classes
+                         FROM unnest(%s::int[]) AS c(partner_id)
+                         LEFT JOIN customer_class_assignment a
+                                ON a.partner_id = c.partner_id AND a.dimension_id = %s
+                        GROUP BY c.partner_id""",
+                    customers.ids,
+                    dimension.id,
+                )
             Partner.flush_model([fname, "commercial_partner_id"])
             self.env.execute_query(
                 SQL(
                     """UPDATE res_partner p
                           SET %(col)s = h.classes
-                         FROM (SELECT partner_id, jsonb_object_agg(company_id::text, class_id) AS classes
-                                 FROM customer_class_assignment
-                                WHERE dimension_id = %(dimension)s
-                                GROUP BY partner_id) h
+                         FROM (%(held)s) h
                         WHERE p.commercial_partner_id = h.partner_id
                           AND p.%(col)s IS DISTINCT FROM h.classes""",
                     col=SQL.identifier(fname),
-                    dimension=dimension.id,
+                    held=held,
                 )
             )
             Partner.invalidate_model([fname])

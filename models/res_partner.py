@@ -191,20 +191,35 @@ class ResPartner(models.Model):
             partner.ledger_rfm = " / ".join(str(s) for s in scores) if all(scores) else False
             partner.customer_credit_score = row.get("credit_score") or 0.0
 
+    def _fields_changed_by(self, vals, fnames):
+        """The fields of ``fnames`` that writing ``vals`` would change on at
+        least one of these partners. Writing back the value a partner holds
+        (as the Contacts merge and imports of whole records do) changes
+        nothing and needs no particular right."""
+        partners = self.sudo()
+        changed = []
+        for fname in fnames:
+            if fname not in vals:
+                continue
+            field = self._fields[fname]
+            new = field.convert_to_record(field.convert_to_cache(vals[fname], partners), partners)
+            if any(partner[fname] != new for partner in partners):
+                changed.append(fname)
+        return changed
+
     def write(self, vals):
         """A class set by hand is locked and logged."""
         manual = [f for f in self._customer_class_fields() if f in vals]
-        if (
-            manual
-            and not self.env.su
-            and not self.env.user.has_group("account_customer_ledger.group_customer_ledger_manager")
-        ):
-            raise AccessError(self.env._("Only classification managers can set customer classes."))
         partners = self
-        if manual and not self.env.su and set(vals) <= set(manual):
-            # Classification managers set classes without the right to edit
-            # contacts; the change is still tracked and logged as theirs.
-            partners = self.sudo()
+        if manual and not self.env.su:
+            if self.env.user.has_group("account_customer_ledger.group_customer_ledger_manager"):
+                if set(vals) <= set(manual):
+                    # Classification managers set classes without the right
+                    # to edit contacts; the change is still tracked and
+                    # logged as theirs.
+                    partners = self.sudo()
+            elif self._fields_changed_by(vals, manual):
+                raise AccessError(self.env._("Only classification managers can set customer classes."))
         result = super(ResPartner, partners).write(vals)
         if manual:
             self._record_manual_classes(manual)

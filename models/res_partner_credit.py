@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from .customer_credit_exception import CREDIT_MANAGER_GROUP
 
@@ -109,15 +110,53 @@ class ResPartner(models.Model):
         return [("commercial_partner_id", "in" if positive else "not in", list(ids))]
 
     def write(self, vals):
-        credit = set(CREDIT_SETTINGS) & set(vals)
+        credit = [fname for fname in CREDIT_SETTINGS if fname in vals]
         if credit and not self.env.su:
             if not self.env.user.has_group(CREDIT_MANAGER_GROUP):
-                raise AccessError(self.env._("Only credit managers can change credit limits and credit holds."))
-            if set(vals) <= set(CREDIT_SETTINGS):
+                if self._fields_changed_by(vals, credit):
+                    raise AccessError(self.env._("Only credit managers can change credit limits and credit holds."))
+            elif set(vals) <= set(CREDIT_SETTINGS):
                 # Credit managers set limits without the right to edit
                 # contacts; the change is still tracked as theirs.
                 return super(ResPartner, self.sudo()).write(vals)
         return super().write(vals)
+
+    def _merge_credit_settings(self, kept):
+        """Before these customers are merged into ``kept``: in each company
+        where ``kept`` has no limit or policy of its own, it takes those of
+        the first of these that has; a credit hold on any of them holds it
+        too (merging never lifts a hold). Changes are tracked on ``kept``."""
+        self.flush_model(CREDIT_SETTINGS)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, credit_limit, customer_credit_policy, customer_credit_hold FROM res_partner"
+                " WHERE id = ANY(%s)",
+                (self | kept).ids,
+            )
+        )
+        own = {row[0]: dict(zip(CREDIT_SETTINGS, (values or {} for values in row[1:]), strict=True)) for row in rows}
+        kept_own = own[kept.id]
+        merged = [own[partner.id] for partner in self]
+        for key in sorted({key for settings in merged for values in settings.values() for key in values}):
+            vals = {}
+            if key not in kept_own["credit_limit"] and key not in kept_own["customer_credit_policy"]:
+                donor = next(
+                    (s for s in merged if key in s["credit_limit"] or key in s["customer_credit_policy"]), None
+                )
+                if donor:
+                    vals.update(
+                        {
+                            fname: donor[fname][key]
+                            for fname in ("credit_limit", "customer_credit_policy")
+                            if key in donor[fname]
+                        }
+                    )
+            if not kept_own["customer_credit_hold"].get(key) and any(
+                s["customer_credit_hold"].get(key) for s in merged
+            ):
+                vals["customer_credit_hold"] = True
+            if vals:
+                kept.with_company(int(key)).sudo().write(vals)
 
     # ------------------------------------------------------------------
     # Breakdown: the documents behind each figure

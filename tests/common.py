@@ -5,6 +5,7 @@ from datetime import date
 import psycopg2.errors
 
 from odoo import Command, api
+from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.account_customer_ledger.models import ledger_plan
@@ -57,6 +58,19 @@ class LedgerTestCommon(AccountTestInvoicingCommon):
         cls.env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
             {"payment_date": payment_date}
         )._create_payments()
+
+    def _merge_as_contact_manager(self, partners, kept):
+        """Merge ``partners`` into ``kept`` with Contacts' merge, as a user
+        who may merge contacts and invoice but holds no ledger right."""
+        merger = new_test_user(
+            self.env,
+            login="ledger_contact_merger",
+            groups="base.group_user,base.group_partner_manager,account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.env["base.partner.merge.automatic.wizard"].with_user(merger)._merge(partners.ids, kept.with_user(merger))
+        self.env.invalidate_all()
 
 
 @contextmanager

@@ -861,6 +861,50 @@ class TestClassification(LedgerTestCommon):
         logs = self.env["customer.class.history"].with_user(self.user).search([("partner_id", "=", self.big.id)])
         self.assertEqual(logs.company_id, self.company)
 
+    def test_merged_customers_keep_one_class_per_dimension(self):
+        """Merging duplicate customers (Contacts' Merge action, by a user who
+        may edit contacts but not classes) leaves the customer kept with one
+        class per dimension in every company: its own where it had one, the
+        merged customer's otherwise; the history of both is kept on it."""
+        other = self.setup_other_company(name="Merge other company")["company"]
+        self._invoice(self.mid, "2026-06-01", 500, company=other)
+        self._wizard().action_apply()
+        self._wizard(user=self.env.user, company_id=other.id, partner_ids=[Command.set(self.mid.ids)]).with_company(
+            other
+        ).action_apply()
+        wholesale = self.ref("account_customer_ledger.class_customer_type_wholesale")
+        self.mid.with_user(self.manager).customer_type_id = wholesale
+        buyer = self.env["res.partner"].create({"name": "Mid buyer", "parent_id": self.mid.id})
+        self.assertEqual(self._tier(buyer), self.tier_b)
+        logged = self._history(self.big | self.mid)
+        self._merge_as_contact_manager(self.big | self.mid, self.big)
+        self.assertFalse(self.mid.exists())
+        self.assertEqual(self._tier(self.big), self.tier_a, "the customer kept keeps its own class")
+        self.assertEqual(self.big.customer_type_id, wholesale, "and takes the merged one's where it had none")
+        self.assertEqual(self._tier(self.big, other), self.tier_a, "in every company")
+        assignments = self.env["customer.class.assignment"].search([("partner_id", "=", self.big.id)])
+        self.assertEqual(
+            {(a.company_id, a.dimension_id, a.class_id) for a in assignments},
+            {
+                (self.company, self.tier_dim, self.tier_a),
+                (self.company, wholesale.dimension_id, wholesale),
+                (other, self.tier_dim, self.tier_a),
+            },
+        )
+        self.assertTrue(assignments.filtered(lambda a: a.class_id == wholesale).locked)
+        self.assertEqual(buyer.parent_id, self.big)
+        self.assertEqual(
+            (self._tier(buyer), buyer.customer_type_id), (self.tier_a, wholesale), "its contacts show them"
+        )
+        history = self._history(self.big)
+        self.assertLessEqual(logged, history, "the history of both customers is kept")
+        taken = history - logged
+        self.assertEqual(taken.new_class_id, wholesale, "taking the merged customer's class over is logged")
+        self.assertIn("Mid Co", taken.reason)
+        self.assertEqual(
+            self.big.with_context(allowed_company_ids=self.company.ids).customer_class_history_count, len(history)
+        )
+
     def _shipped_conditions(self):
         rules = self.env["customer.class.rule"].browse(
             self.env["ir.model.data"]

@@ -337,6 +337,25 @@ class TestCreditControl(LedgerTestCommon):
         )
         self.assertFalse(self.env["customer.credit.log"].with_user(user).search([]))
 
+    def test_merged_duplicate_keeps_limits_and_holds(self):
+        """A user who may merge contacts but not set limits merges a
+        duplicate into the customer: the customer keeps its own limit,
+        takes the duplicate's where it had none and stays held if either
+        was."""
+        other = self.setup_other_company(name="Credit merge other company")["company"]
+        duplicate = self.env["res.partner"].create({"name": "Credit Co (duplicate)", "is_company": True})
+        duplicate.with_company(self.company).write(
+            {"customer_credit_policy": "fixed", "credit_limit": 9000.0, "customer_credit_hold": True}
+        )
+        duplicate.with_company(other).write({"customer_credit_policy": "fixed", "credit_limit": 3000.0})
+        self._merge_as_contact_manager(self.customer | duplicate, self.customer)
+        self.assertFalse(duplicate.exists())
+        here, there = self.customer.with_company(self.company), self.customer.with_company(other)
+        self.assertEqual((here.customer_credit_policy, here.credit_limit), ("fixed", 1000.0), "its own limit")
+        self.assertTrue(here.customer_credit_hold, "a hold is never lifted by a merge")
+        self.assertEqual((there.customer_credit_policy, there.credit_limit), ("fixed", 3000.0), "the duplicate's")
+        self.assertFalse(there.customer_credit_hold)
+
     def test_posting_check_costs_constant_queries(self):
         """The check reads the same number of queries for 1 and 500 open items."""
         receivable = self.company_data["default_account_receivable"]
