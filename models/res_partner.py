@@ -207,6 +207,23 @@ class ResPartner(models.Model):
                 changed.append(fname)
         return changed
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Classes given when customers are created (imported with their
+        customer type, say) are set by hand: they need the same right, and
+        are locked and logged as when set afterwards."""
+        given = [f for f in self._customer_class_fields() if any(vals.get(f) for vals in vals_list)]
+        if (
+            given
+            and not self.env.su
+            and not self.env.user.has_group("account_customer_ledger.group_customer_ledger_manager")
+        ):
+            raise AccessError(self.env._("Only classification managers can set customer classes."))
+        partners = super().create(vals_list)
+        if given:
+            partners._record_manual_classes(given)
+        return partners
+
     def write(self, vals):
         """A class set by hand is locked and logged."""
         manual = [f for f in self._customer_class_fields() if f in vals]

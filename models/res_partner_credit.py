@@ -109,6 +109,22 @@ class ResPartner(models.Model):
         positive = (operator == "=") == value
         return [("commercial_partner_id", "in" if positive else "not in", list(ids))]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Only credit managers create customers with a limit, a policy or a
+        hold (an import, say); the company's default limit, which the form
+        fills in, is no limit of the customer's own."""
+        if not self.env.su and not self.env.user.has_group(CREDIT_MANAGER_GROUP):
+            default_limit = self._fields["credit_limit"].get_company_dependent_fallback(self)
+            if any(
+                vals.get("customer_credit_policy")
+                or vals.get("customer_credit_hold")
+                or (vals.get("credit_limit") or 0.0) not in (0.0, default_limit)
+                for vals in vals_list
+            ):
+                raise AccessError(self.env._("Only credit managers can change credit limits and credit holds."))
+        return super().create(vals_list)
+
     def write(self, vals):
         credit = [fname for fname in CREDIT_SETTINGS if fname in vals]
         if credit and not self.env.su:

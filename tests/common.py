@@ -59,16 +59,21 @@ class LedgerTestCommon(AccountTestInvoicingCommon):
             {"payment_date": payment_date}
         )._create_payments()
 
-    def _merge_as_contact_manager(self, partners, kept):
-        """Merge ``partners`` into ``kept`` with Contacts' merge, as a user
-        who may merge contacts and invoice but holds no ledger right."""
-        merger = new_test_user(
+    def _contact_manager(self, login, groups="account.group_account_invoice"):
+        """A user of the company who may create, edit and merge contacts,
+        with ``groups`` besides and no ledger right unless given."""
+        return new_test_user(
             self.env,
-            login="ledger_contact_merger",
-            groups="base.group_user,base.group_partner_manager,account.group_account_invoice",
+            login=login,
+            groups=f"base.group_user,base.group_partner_manager,{groups}",
             company_id=self.company.id,
             company_ids=[Command.set(self.company.ids)],
         )
+
+    def _merge_as_contact_manager(self, partners, kept):
+        """Merge ``partners`` into ``kept`` with Contacts' merge, as a user
+        who may merge contacts and invoice but holds no ledger right."""
+        merger = self._contact_manager("ledger_contact_merger")
         self.env["base.partner.merge.automatic.wizard"].with_user(merger)._merge(partners.ids, kept.with_user(merger))
         self.env.invalidate_all()
 

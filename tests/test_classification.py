@@ -477,6 +477,35 @@ class TestClassification(LedgerTestCommon):
             ).action_set()
         self.assertEqual(self._tier(self.small), self.tier_a)
 
+    def test_classes_given_at_creation_are_set_by_hand(self):
+        """Customers imported with their customer type hold it as if set by
+        hand: locked, with who set it, logged; creating a customer with a
+        class needs the right to set classes."""
+        wholesale = self.ref("account_customer_ledger.class_customer_type_wholesale")
+        self.manager.groups_id |= self.ref("base.group_partner_manager")
+        result = (
+            self.env(user=self.manager)["res.partner"]
+            .with_company(self.company)
+            .load(
+                ["name", "is_company", "customer_type_id/id"],
+                [["Imported Co", "1", "account_customer_ledger.class_customer_type_wholesale"]],
+            )
+        )
+        self.assertFalse(result["messages"])
+        imported = self.env["res.partner"].browse(result["ids"])
+        self.assertEqual(imported.customer_type_id, wholesale)
+        assignment = imported.customer_class_assignment_ids
+        self.assertEqual((assignment.class_id, assignment.locked, assignment.user_id), (wholesale, True, self.manager))
+        self.assertEqual(
+            self._history(imported).mapped(lambda line: (line.old_class_id, line.new_class_id, line.user_id)),
+            [(self.env["customer.class"], wholesale, self.manager)],
+        )
+        clerk = self._contact_manager("ledger_contact_clerk")
+        with self.assertRaises(AccessError):
+            self.env(user=clerk)["res.partner"].create({"name": "Typed Co", "customer_type_id": wholesale.id})
+        untyped = self.env(user=clerk)["res.partner"].create({"name": "Untyped Co", "customer_type_id": False})
+        self.assertFalse(untyped.customer_class_assignment_ids)
+
     def test_added_dimension_has_a_partner_field_to_group_by(self):
         """A dimension a classification manager adds gets a partner field:
         the classification fills it, the partner list groups by it, contacts

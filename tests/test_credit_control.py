@@ -310,6 +310,22 @@ class TestCreditControl(LedgerTestCommon):
         self.assertEqual(customer.credit_limit, 5000.0)
         self.assertAlmostEqual(customer.with_user(self.user).customer_credit_available, 5000.0)
 
+    def test_only_credit_managers_create_customers_with_limits(self):
+        clerk = self._contact_manager("ledger_credit_clerk")
+        Partner = self.env(user=clerk)["res.partner"].with_company(self.company)
+        with self.assertRaises(AccessError):
+            Partner.create({"name": "Big spender", "customer_credit_policy": "fixed", "credit_limit": 50000.0})
+        with self.assertRaises(AccessError):
+            Partner.create({"name": "Big spender", "credit_limit": 50000.0})
+        self.assertFalse(Partner.create({"name": "New customer", "credit_limit": 0.0}).customer_credit_has_limit)
+        self.credit_manager.groups_id |= self.env.ref("base.group_partner_manager")
+        created = (
+            self.env(user=self.credit_manager)["res.partner"]
+            .with_company(self.company)
+            .create({"name": "Big spender", "customer_credit_policy": "fixed", "credit_limit": 50000.0})
+        )
+        self.assertAlmostEqual(created.with_user(clerk).customer_credit_limit, 50000.0)
+
     def test_two_companies(self):
         other = self.setup_other_company(name="Credit other company")["company"]
         self.env.user.company_ids |= other
