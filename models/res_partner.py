@@ -240,7 +240,37 @@ class ResPartner(models.Model):
         result = super(ResPartner, partners).write(vals)
         if manual:
             self._record_manual_classes(manual)
+        if vals.get("parent_id"):
+            self._drop_classes_of_contacts()
         return result
+
+    def _drop_classes_of_contacts(self):
+        """Customers that became contacts of a company hold no classes of
+        their own any more (their company's show on them): their classes
+        go, in every company, and the history says why."""
+        contacts = self.filtered(lambda partner: partner.commercial_partner_id != partner)
+        assignments = self.env["customer.class.assignment"].sudo().search([("partner_id", "in", contacts.ids)])
+        if not assignments:
+            return
+        now = fields.Datetime.now()
+        self.env["customer.class.history"].sudo().create(
+            [
+                {
+                    "partner_id": assignment.partner_id.id,
+                    "company_id": assignment.company_id.id,
+                    "dimension_id": assignment.dimension_id.id,
+                    "old_class_id": assignment.class_id.id,
+                    "date": now,
+                    "user_id": self.env.uid,
+                    "reason": self.env._(
+                        "now a contact of %(company)s", company=assignment.partner_id.commercial_partner_id.display_name
+                    ),
+                }
+                for assignment in assignments
+            ]
+        )
+        assignments.unlink()
+        self.invalidate_recordset(["customer_class_assignment_ids", "customer_class_ids"])
 
     def _record_manual_classes(self, fnames):
         # Write the partners' class fields before their assignments: when a

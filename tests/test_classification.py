@@ -375,6 +375,18 @@ class TestClassification(LedgerTestCommon):
         self.assertIn(contact, found)
         self.assertIn(self.big, found)
         self.assertNotIn(self.small, found)
+        # A person buying on its own account who becomes a contact of a
+        # classified company (set by a user without classification rights)
+        # holds its company's classes only, in the partner field and in the
+        # counts by class alike.
+        solo = self.env["res.partner"].create({"name": "Solo buyer"})
+        solo.with_user(self.manager).value_tier_id = self.tier_c
+        solo.with_user(self._contact_manager("ledger_contact_mover")).parent_id = self.big
+        self.assertEqual(self._tier(solo), self.tier_a)
+        self.assertFalse(self.env["customer.class.assignment"].search([("partner_id", "=", solo.id)]))
+        dropped = self._history(solo).filtered(lambda line: not line.new_class_id)
+        self.assertEqual(dropped.old_class_id, self.tier_c)
+        self.assertIn("Big Co", dropped.reason)
 
     def test_selection_classifies_its_customers_only(self):
         contact = self.env["res.partner"].create({"name": "Buyer at Small", "parent_id": self.small.id})
