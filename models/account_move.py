@@ -126,6 +126,9 @@ class AccountMoveLine(models.Model):
     size_band_id = fields.Many2one(related="move_id.size_band_id", store=True, string="Size Band")
     region_class_id = fields.Many2one(related="move_id.region_class_id", store=True, string="Region")
     credit_grade_id = fields.Many2one(related="move_id.credit_grade_id", store=True, string="Credit Grade")
+    # Every dimension's class, those an administrator added included: read
+    # and searched through the document, not stored again on each item.
+    customer_class_ids = fields.Many2many(related="move_id.customer_class_ids", string="Customer Classes")
 
     def _auto_init(self):
         _create_columns_without_compute(self.env.cr, self._table, MOVE_CLASS_FIELDS)

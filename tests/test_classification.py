@@ -564,6 +564,12 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual(dict(groups), {silver: 85, gold: 15}, "Mid's first invoice stays Silver")
         self.assertEqual(Analysis.fields_get([fname])[fname]["string"], "Channel")
         self.assertIn(f"group_by': '{fname}'", Analysis.get_views([(False, "search")])["views"]["search"]["arch"])
+        # Journal items are searched by the classes of their document.
+        items = self.env["account.move.line"].search(
+            [("move_id", "in", (mid_first | small_silver | mid_later).ids), ("customer_class_ids", "in", gold.ids)]
+        )
+        self.assertEqual(items.move_id, mid_later)
+        self.assertIn(gold, items[0].customer_class_ids)
         dimension.name = "Sales Channel"
         dimension.with_context(lang="zh_CN").name = "销售渠道"
         self.assertEqual(Partner.fields_get([fname])[fname]["string"], "Sales Channel")
@@ -793,8 +799,7 @@ class TestClassification(LedgerTestCommon):
         )
         totals = {g["value_tier_id"][0]: g["price_subtotal"] for g in groups}
         self.assertEqual(totals, {self.tier_a.id: 40, self.tier_b.id: 70})
-        # The credit grade has no column of its own on the documents: Invoice
-        # Analysis reads it from the classes stamped at posting.
+        # The credit grade, stamped in a column of its own.
         grade_a, grade_b = (
             self.ref("account_customer_ledger.class_credit_grade_a"),
             self.ref("account_customer_ledger.class_credit_grade_b"),
