@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_list
 
 
 class CustomerClass(models.Model):
@@ -90,7 +90,7 @@ class CustomerClass(models.Model):
                         "Class %(cls)s cannot be deleted: %(uses)s. Archive it instead: it stays where it is "
                         "named and is no longer given.",
                         cls=self.browse(class_id).name,
-                        uses="; ".join(found),
+                        uses=format_list(self.env, found),
                     )
                 )
 

@@ -996,7 +996,7 @@ class TestClassification(LedgerTestCommon):
         """Deleting a class would take it off its customers and rewrite the
         history and the posted documents: it is refused, saying why."""
         self._wizard().action_apply()
-        with self.assertRaisesRegex(UserError, "Class B cannot be deleted: customers hold it; the classification"):
+        with self.assertRaisesRegex(UserError, "Class B cannot be deleted: customers hold it and the classification"):
             self.tier_b.with_user(self.manager).unlink()
         dimension, gold, silver = self._dimension()
         bronze = self.env["customer.class"].create({"name": "Bronze", "code": "bronze", "dimension_id": dimension.id})
@@ -1007,7 +1007,7 @@ class TestClassification(LedgerTestCommon):
             (bronze | gold).with_user(self.manager).unlink()
         self.assertEqual(
             str(refused.exception),
-            "Class Gold cannot be deleted: the classification history records it; posted documents carry it. "
+            "Class Gold cannot be deleted: the classification history records it and posted documents carry it. "
             "Archive it instead: it stays where it is named and is no longer given.",
         )
         self.assertIn(gold, invoice.customer_class_ids)
