@@ -21,3 +21,4 @@ from . import res_partner_credit
 from . import customer_statement_engine
 from . import customer_statement
 from . import res_partner_statement
+from . import ir_fields

@@ -97,3 +97,13 @@ class CustomerClass(models.Model):
     def _compute_display_name(self):
         for record in self:
             record.display_name = record.name
+
+    @api.model
+    def name_search(self, name="", args=None, operator="ilike", limit=100):
+        """Within one dimension when the context names it (the import of a
+        partner's class column: classes of different dimensions share
+        names)."""
+        dimension_id = self.env.context.get("customer_class_dimension_id")
+        if dimension_id:
+            args = [*(args or []), ("dimension_id", "=", dimension_id)]
+        return super().name_search(name=name, args=args, operator=operator, limit=limit)

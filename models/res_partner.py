@@ -1,7 +1,7 @@
 from lxml.builder import E
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from .customer_class_dimension import PARTNER_FIELD_PREFIX
@@ -207,6 +207,28 @@ class ResPartner(models.Model):
                 changed.append(fname)
         return changed
 
+    @api.model
+    def _check_class_dimensions(self, vals, fnames):
+        """Refuse a class given to the field of another dimension (Value
+        Tier "A" and Credit Grade "A" share a name, and an import matches
+        classes by name)."""
+        dimensions = {
+            fname: dim_id for dim_id, fname in self.env["customer.class.dimension"]._get_partner_field_map().items()
+        }
+        for fname in fnames:
+            class_id = self._fields[fname].convert_to_cache(vals.get(fname), self, validate=False)
+            customer_class = self.env["customer.class"].sudo().browse(class_id)
+            dimension = self.env["customer.class.dimension"].browse(dimensions.get(fname)).sudo()
+            if customer_class and dimension and customer_class.dimension_id != dimension:
+                raise ValidationError(
+                    self.env._(
+                        "%(cls)s is a class of %(other)s, not of %(dimension)s: choose one of %(dimension)s.",
+                        cls=customer_class.name,
+                        other=customer_class.dimension_id.name,
+                        dimension=dimension.name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         """Classes given when customers are created (imported with their
@@ -219,6 +241,8 @@ class ResPartner(models.Model):
             and not self.env.user.has_group("account_customer_ledger.group_customer_ledger_manager")
         ):
             raise AccessError(self.env._("Only classification managers can set customer classes."))
+        for vals in vals_list:
+            self._check_class_dimensions(vals, given)
         partners = super().create(vals_list)
         if given:
             partners._record_manual_classes(given)
@@ -237,6 +261,7 @@ class ResPartner(models.Model):
                     partners = self.sudo()
             elif self._fields_changed_by(vals, manual):
                 raise AccessError(self.env._("Only classification managers can set customer classes."))
+        self._check_class_dimensions(vals, manual)
         result = super(ResPartner, partners).write(vals)
         if manual:
             self._record_manual_classes(manual)

@@ -499,18 +499,23 @@ class TestClassification(LedgerTestCommon):
             self.env(user=self.manager)["res.partner"]
             .with_company(self.company)
             .load(
-                ["name", "is_company", "customer_type_id/id"],
-                [["Imported Co", "1", "account_customer_ledger.class_customer_type_wholesale"]],
+                ["name", "is_company", "customer_type_id/id", "value_tier_id", "credit_grade_id"],
+                [["Imported Co", "1", "account_customer_ledger.class_customer_type_wholesale", "B", "A"]],
             )
         )
-        self.assertFalse(result["messages"])
-        imported = self.env["res.partner"].browse(result["ids"])
+        self.assertFalse(result["messages"], "classes found by name in each column's dimension")
+        imported = self.env["res.partner"].browse(result["ids"]).with_company(self.company)
         self.assertEqual(imported.customer_type_id, wholesale)
-        assignment = imported.customer_class_assignment_ids
-        self.assertEqual((assignment.class_id, assignment.locked, assignment.user_id), (wholesale, True, self.manager))
-        self.assertEqual(
+        self.assertEqual(imported.value_tier_id, self.tier_b)
+        self.assertEqual(imported.credit_grade_id, self.ref("account_customer_ledger.class_credit_grade_a"))
+        with self.assertRaisesRegex(ValidationError, "A is a class of Value Tier, not of Credit Grade"):
+            imported.with_user(self.manager).credit_grade_id = self.tier_a
+        assignment = imported.customer_class_assignment_ids.filtered(lambda a: a.class_id == wholesale)
+        self.assertEqual((assignment.locked, assignment.user_id), (True, self.manager))
+        self.assertEqual(len(imported.customer_class_assignment_ids), 3)
+        self.assertIn(
+            (self.env["customer.class"], wholesale, self.manager),
             self._history(imported).mapped(lambda line: (line.old_class_id, line.new_class_id, line.user_id)),
-            [(self.env["customer.class"], wholesale, self.manager)],
         )
         clerk = self._contact_manager("ledger_contact_clerk")
         with self.assertRaises(AccessError):

@@ -1,0 +1,18 @@
+from odoo import models
+
+
+class IrFieldsConverter(models.AbstractModel):
+    _inherit = "ir.fields.converter"
+
+    def db_id_for(self, model, field, subfield, value):
+        """A partner's class column imported by name looks the class up in
+        the column's dimension: Value Tier "A" and Credit Grade "A" are two
+        classes of one name."""
+        converter = self
+        if field.comodel_name == "customer.class" and field.model_name == "res.partner":
+            dimensions = {
+                fname: dim_id for dim_id, fname in self.env["customer.class.dimension"]._get_partner_field_map().items()
+            }
+            if field.name in dimensions:
+                converter = self.with_context(customer_class_dimension_id=dimensions[field.name])
+        return super(IrFieldsConverter, converter).db_id_for(model, field, subfield, value)
