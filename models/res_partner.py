@@ -265,15 +265,22 @@ class ResPartner(models.Model):
         result = super(ResPartner, partners).write(vals)
         if manual:
             self._record_manual_classes(manual)
-        if vals.get("parent_id"):
-            self._drop_classes_of_contacts()
+        if "parent_id" in vals:
+            self._settle_classes_of_moved_partners()
         return result
 
-    def _drop_classes_of_contacts(self):
-        """Customers that became contacts of a company hold no classes of
+    def _settle_classes_of_moved_partners(self):
+        """After these partners were given another company, or none.
+        Customers that became contacts of a company hold no classes of
         their own any more (their company's show on them): their classes
-        go, in every company, and the history says why."""
+        go, in every company, and the history says why. Contacts that left
+        their company show the classes they hold themselves, not their
+        former company's."""
         contacts = self.filtered(lambda partner: partner.commercial_partner_id != partner)
+        independent = self - contacts
+        if independent:
+            dimensions = self.env["customer.class.dimension"].with_context(active_test=False).search([])
+            dimensions._mirror_classes_on_partners(independent)
         assignments = self.env["customer.class.assignment"].sudo().search([("partner_id", "in", contacts.ids)])
         if not assignments:
             return

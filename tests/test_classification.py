@@ -387,6 +387,13 @@ class TestClassification(LedgerTestCommon):
         dropped = self._history(solo).filtered(lambda line: not line.new_class_id)
         self.assertEqual(dropped.old_class_id, self.tier_c)
         self.assertIn("Big Co", dropped.reason)
+        # A contact that leaves its company no longer shows the company's.
+        contact.parent_id = False
+        self.assertFalse(self._tier(contact))
+        self.assertNotIn(
+            contact,
+            self.env["res.partner"].with_company(self.company).search([("customer_class_ids", "in", self.tier_a.ids)]),
+        )
 
     def test_selection_classifies_its_customers_only(self):
         contact = self.env["res.partner"].create({"name": "Buyer at Small", "parent_id": self.small.id})
