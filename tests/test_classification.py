@@ -159,15 +159,23 @@ class TestClassification(LedgerTestCommon):
         self.assertTrue(assignment.locked)
         self.assertTrue(self.mid.message_ids.tracking_value_ids.filtered(lambda t: t.field_id.name == "value_tier_id"))
 
+        # A rule name written with quotes, a backslash, braces and markup
+        # reaches the reasons as typed, and the chatter escaped.
+        rule_a = self.ref("account_customer_ledger.rule_value_tier_a")
+        rule_a.name = 'Tier "A" {top, 1\\2} <b>'
         wizard = self._wizard()
         wizard.action_apply()
         self.assertEqual(wizard.applied_count, 3, "Big, Small and Idle change; Mid is locked")
+        big_assignment = self.big.customer_class_assignment_ids.filtered(lambda a: a.dimension_id == self.tier_dim)
+        self.assertIn('rule Tier "A" {top, 1\\2} <b> matched', big_assignment.reason)
+        self.assertIn("Tier &#34;A&#34; {top, 1\\2} &lt;b&gt;", self.big.message_ids[0].body)
         self.assertEqual(self._tier(self.big), self.tier_a)
         self.assertEqual(self._tier(self.mid), self.tier_a, "a locked class stays")
         self.assertEqual(self._tier(self.small), self.tier_c)
         big_log = self._history(self.big)
         self.assertEqual((big_log.old_class_id, big_log.new_class_id), (self.env["customer.class"], self.tier_a))
-        self.assertEqual(big_log.rule_id, self.ref("account_customer_ledger.rule_value_tier_a"))
+        self.assertEqual(big_log.rule_id, rule_a)
+        self.assertEqual(big_log.reason, big_assignment.reason)
         self.assertEqual(big_log.metrics["revenue"], 9000)
         self.assertAlmostEqual(big_log.metrics["contribution"], 90)
         self.assertRegex(big_log.metrics_html, r"Revenue in window</td><td[^>]*>9,000<")
