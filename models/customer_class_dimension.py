@@ -344,3 +344,8 @@ class CustomerClassDimension(models.Model):
             for dim in self.with_context(active_test=False).search([("partner_field", "!=", False)])
             if dim.partner_field in self.env["res.partner"]._fields
         }
+
+    @api.model
+    def _get_field_dimension_map(self):
+        """{partner field name: dimension id} of the mirrored dimensions."""
+        return {fname: dim_id for dim_id, fname in self._get_partner_field_map().items()}

@@ -10,9 +10,7 @@ class IrFieldsConverter(models.AbstractModel):
         classes of one name."""
         converter = self
         if field.comodel_name == "customer.class" and field.model_name == "res.partner":
-            dimensions = {
-                fname: dim_id for dim_id, fname in self.env["customer.class.dimension"]._get_partner_field_map().items()
-            }
+            dimensions = self.env["customer.class.dimension"]._get_field_dimension_map()
             if field.name in dimensions:
                 converter = self.with_context(customer_class_dimension_id=dimensions[field.name])
         return super(IrFieldsConverter, converter).db_id_for(model, field, subfield, value)

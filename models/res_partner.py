@@ -212,9 +212,7 @@ class ResPartner(models.Model):
         """Refuse a class given to the field of another dimension (Value
         Tier "A" and Credit Grade "A" share a name, and an import matches
         classes by name)."""
-        dimensions = {
-            fname: dim_id for dim_id, fname in self.env["customer.class.dimension"]._get_partner_field_map().items()
-        }
+        dimensions = self.env["customer.class.dimension"]._get_field_dimension_map()
         for fname in fnames:
             class_id = self._fields[fname].convert_to_cache(vals.get(fname), self, validate=False)
             customer_class = self.env["customer.class"].sudo().browse(class_id)
@@ -311,9 +309,7 @@ class ResPartner(models.Model):
         # Odoo on the new classes) before any assignment clashes with one
         # the classification inserted.
         self.flush_recordset(fnames)
-        dimensions = {
-            fname: dim_id for dim_id, fname in self.env["customer.class.dimension"]._get_partner_field_map().items()
-        }
+        dimensions = self.env["customer.class.dimension"]._get_field_dimension_map()
         partners = self.filtered(lambda p: p == p.commercial_partner_id)
         for fname in fnames:
             dimension = self.env["customer.class.dimension"].browse(dimensions.get(fname))
