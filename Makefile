@@ -2,7 +2,7 @@
 PYTHON ?= python3
 CTL = $(PYTHON) tools/ledgerctl.py
 
-.PHONY: demo demo-rebuild test lint ledger bench-classify bench-credit bench-aging pg-stop wheel
+.PHONY: demo demo-rebuild test odoo-tests lint ledger bench-classify bench-credit bench-aging pg-stop wheel
 
 demo:            ## serve Odoo with the addon and its demo ledger on http://localhost:8069
 	$(CTL) demo
@@ -12,6 +12,9 @@ demo-rebuild:    ## same, dropping and recreating the ledger_demo database first
 
 test:            ## linters + the whole suite on a throwaway database
 	$(CTL) test
+
+odoo-tests:      ## Odoo's own tests with and without the addon: make odoo-tests MODULES=account,sale
+	$(CTL) odoo-tests --modules $(or $(MODULES),account)
 
 lint:            ## ruff and pylint-odoo only
 	$(CTL) lint

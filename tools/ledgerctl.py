@@ -17,8 +17,10 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -382,6 +384,73 @@ def cmd_test(args):
     return 1 if status else 0
 
 
+ODOO_TEST_FAILURE = re.compile(r"\bodoo\.(?:addons\.[\w.]+|tests\.suite): (?:FAIL|ERROR): (.+?)\s*$")
+ODOO_TEST_REPORT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def odoo_test_failures(odoo_dir, db, modules, log_file):
+    """Run Odoo's own post-install tests of ``modules`` on ``db``; return the
+    tests that failed or raised, and the result line Odoo printed."""
+    tags = ",".join(f"post_install/{module}" for module in modules)
+    args = ["-d", db, "--test-enable", f"--test-tags={tags}", "--stop-after-init", "--max-cron-threads=0"]
+    args.append(f"--http-port={free_port()}")
+    with open(log_file, "w", encoding="utf-8") as out:
+        subprocess.run(odoo_cmd(odoo_dir, *args), stdout=out, stderr=subprocess.STDOUT, check=False)
+    failures, report = set(), None
+    for line in Path(log_file).read_text(encoding="utf-8", errors="replace").splitlines():
+        if match := ODOO_TEST_FAILURE.search(line):
+            failures.add(match.group(1))
+        elif match := ODOO_TEST_REPORT.search(line):
+            report = match
+    if report is None or not int(report.group(3)):
+        raise SetupError(f"Odoo ran none of the tests of {', '.join(modules)} on {db}: see {log_file}")
+    return failures, report.group(0).split(": ", 1)[1]
+
+
+def cmd_odoo_tests(args):
+    """Odoo's own tests of the given modules, on a database with the addon
+    and on one without it: a test that fails only with the addon is a
+    standard behaviour the addon broke."""
+    odoo_dir = check_odoo()
+    check_tools(browser=True, pdf=True)
+    install_requirements()
+    db_options()
+    modules = [module.strip() for module in args.modules.split(",") if module.strip()]
+    results = {}
+    for label, installed in (("with", [*modules, MODULE]), ("without", modules)):
+        db = f"ledger_odoo_tests_{label}"
+        drop_db(db)
+        install_db(odoo_dir, db, demo=False, modules=",".join(installed))
+        done = psql("SELECT string_agg(name, ',') FROM ir_module_module WHERE state = 'installed'", db=db)
+        missing = sorted(set(installed) - set(done.split(",")))
+        if missing:
+            raise SetupError(f"{', '.join(missing)} did not install on {db}")
+        log_file = BUILD / f"odoo-tests-{label}.log"
+        log(f"Odoo's tests of {', '.join(modules)} {label} the addon (log: {log_file})")
+        try:
+            results[label] = odoo_test_failures(odoo_dir, db, modules, log_file)
+        finally:
+            if not args.keep:
+                drop_db(db)
+        log(f"{label} the addon: {results[label][1]}")
+    broken = sorted(results["with"][0] - results["without"][0])
+    for test in sorted(results["without"][0]):
+        log(f"fails without the addon too: {test}")
+    for test in broken:
+        log(f"FAILS ONLY WITH THE ADDON: {test}")
+    if broken:
+        log("odoo-tests FAILED")
+        return 1
+    log("odoo-tests: no test of Odoo fails because of the addon")
+    return 0
+
+
 def run_in_odoo(odoo_dir, db, body):
     """Run ``body`` (Python source using ``env``, superuser, committed at the
     end) in an Odoo environment on ``db``."""
@@ -620,6 +689,11 @@ def main(argv=None):
     p.add_argument("--no-lint", action="store_true")
     p.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser("odoo-tests", help="Odoo's own tests of other modules, with and without the addon")
+    p.add_argument("--modules", default="account", help="comma-separated Odoo modules whose tests run")
+    p.add_argument("--keep", action="store_true", help="keep the two databases")
+    p.set_defaults(func=cmd_odoo_tests)
 
     p = sub.add_parser("lint", help="ruff and pylint-odoo")
     p.set_defaults(func=cmd_lint)
