@@ -590,6 +590,15 @@ class TestClassification(LedgerTestCommon):
         )
         self.assertEqual(items.move_id, mid_later)
         self.assertIn(gold, items[0].customer_class_ids)
+        # ... and grouped by them (Add Custom Group), every dimension's at once.
+        Item = self.env["account.move.line"]
+        self.assertTrue(Item.fields_get(["customer_class_ids"], ["groupable"])["customer_class_ids"]["groupable"])
+        groups = Item._read_group(
+            [("move_id", "in", (mid_first | small_silver | mid_later).ids), ("display_type", "=", "product")],
+            ["customer_class_ids"],
+            ["price_subtotal:sum"],
+        )
+        self.assertEqual({cls: total for cls, total in groups if cls in gold | silver}, {silver: 85, gold: 15})
         dimension.name = "Sales Channel"
         dimension.with_context(lang="zh_CN").name = "销售渠道"
         self.assertEqual(Partner.fields_get([fname])[fname]["string"], "Sales Channel")
