@@ -67,7 +67,6 @@ class CustomerClassAssignment(models.Model):
             )
         )
         taken = self.sudo().browse([row[0] for row in rows or ()])
-        now = fields.Datetime.now()
         self.env["customer.class.history"].sudo().create(
             [
                 {
@@ -75,8 +74,6 @@ class CustomerClassAssignment(models.Model):
                     "company_id": assignment.company_id.id,
                     "dimension_id": assignment.dimension_id.id,
                     "new_class_id": assignment.class_id.id,
-                    "date": now,
-                    "user_id": self.env.uid,
                     "rule_id": assignment.rule_id.id,
                     "reason": self.env._(
                         "taken over from %(customer)s, merged into this customer",

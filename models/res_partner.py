@@ -282,7 +282,6 @@ class ResPartner(models.Model):
         assignments = self.env["customer.class.assignment"].sudo().search([("partner_id", "in", contacts.ids)])
         if not assignments:
             return
-        now = fields.Datetime.now()
         self.env["customer.class.history"].sudo().create(
             [
                 {
@@ -290,8 +289,6 @@ class ResPartner(models.Model):
                     "company_id": assignment.company_id.id,
                     "dimension_id": assignment.dimension_id.id,
                     "old_class_id": assignment.class_id.id,
-                    "date": now,
-                    "user_id": self.env.uid,
                     "reason": self.env._(
                         "now a contact of %(company)s", company=assignment.partner_id.commercial_partner_id.display_name
                     ),

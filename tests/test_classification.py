@@ -976,6 +976,7 @@ class TestClassification(LedgerTestCommon):
         taken = history - logged
         self.assertEqual(taken.new_class_id, wholesale, "taking the merged customer's class over is logged")
         self.assertIn("Mid Co", taken.reason)
+        self.assertEqual(taken.user_id.login, "ledger_contact_merger", "by who merged")
         self.assertEqual(
             self.big.with_context(allowed_company_ids=self.company.ids).customer_class_history_count, len(history)
         )

@@ -31,11 +31,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         partner the values it already holds, which changes nothing and
         needs no classification or credit right."""
         Partner = self.env["res.partner"]
-        fnames = [
-            fname
-            for fname in (*Partner._customer_class_fields(), *CREDIT_SETTINGS)
-            if fname in Partner._fields and Partner._fields[fname].store
-        ]
+        fnames = [*Partner._customer_class_fields(), *CREDIT_SETTINGS]
         Partner.flush_model(fnames)
         self.env.execute_query(
             SQL(
