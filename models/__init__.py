@@ -22,3 +22,4 @@ from . import customer_statement_engine
 from . import customer_statement
 from . import res_partner_statement
 from . import ir_fields
+from . import mail_tracking_value

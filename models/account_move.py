@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools.sql import column_exists, create_column
 
+from .customer_class import SHORT_NAME
 from .res_partner import CLASS_FIELDS
 
 CUSTOMER_DOCUMENT_TYPES = ("out_invoice", "out_refund")
@@ -18,6 +19,7 @@ def _class_stamp(string):
         readonly=True,
         copy=False,
         index="btree_not_null",
+        context=SHORT_NAME,
         help="The customer's class when the document was posted; later reclassification leaves it unchanged.",
     )
 

@@ -2,6 +2,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_list
 
+# The context of a field that holds the classes of one dimension: they go by
+# their own name there, without their dimension's (see display_name).
+SHORT_NAME = {"customer_class_short_name": True}
+
 
 class CustomerClass(models.Model):
     _name = "customer.class"
@@ -94,9 +98,38 @@ class CustomerClass(models.Model):
                     )
                 )
 
+    @api.depends("name", "dimension_id.name")
+    @api.depends_context("lang", "customer_class_short_name")
     def _compute_display_name(self):
+        """Where classes of several dimensions stand side by side (tags on
+        customers and documents, group headers, pickers), the classes of a
+        dimension that shares a class name with another (Value Tier "A" and
+        Credit Grade "A") are named with their dimension. A field of one
+        dimension asks for the short name with the
+        ``customer_class_short_name`` context."""
+        sharing = set()
+        if not self.env.context.get("customer_class_short_name"):
+            groups = (
+                self.sudo()
+                .with_context(active_test=False)
+                ._read_group([], ["name"], ["dimension_id:array_agg"], having=[("dimension_id:count_distinct", ">", 1)])
+            )
+            sharing = {dimension_id for _name, dimension_ids in groups for dimension_id in dimension_ids}
         for record in self:
-            record.display_name = record.name
+            if record.dimension_id.id in sharing:
+                record.display_name = record._qualified_name(record.dimension_id, record.name)
+            else:
+                record.display_name = record.name
+
+    def _qualified_name(self, dimension, name):
+        return self.env._("%(dimension)s: %(cls)s", dimension=dimension.name, cls=name)
+
+    @api.model
+    def _strip_dimension_name(self, dimension_id, name):
+        """``name`` without the name of the dimension ``dimension_id`` put
+        before it by display_name."""
+        prefix = self._qualified_name(self.env["customer.class.dimension"].browse(dimension_id), "")
+        return name[len(prefix) :] if name.startswith(prefix) else name
 
     @api.model
     def name_search(self, name="", args=None, operator="ilike", limit=100):

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
+from .customer_class import SHORT_NAME
 from .customer_class_dimension import PARTNER_FIELD_PREFIX
 
 # Shipped dimensions whose class is mirrored on the partner and stamped on
@@ -18,6 +19,7 @@ def _class_field(string, dimension_code):
         company_dependent=True,
         tracking=True,
         domain=[("dimension_id.code", "=", dimension_code)],
+        context=SHORT_NAME,
         help="Set by the classification rules, or by hand (which locks it against reclassification).",
     )
 

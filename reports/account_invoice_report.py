@@ -4,20 +4,22 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.account_move import MOVE_CLASS_FIELDS
+from ..models.customer_class import SHORT_NAME
 from ..models.customer_class_dimension import PARTNER_FIELD_PREFIX
 
 
 class AccountInvoiceReport(models.Model):
     _inherit = "account.invoice.report"
 
-    customer_type_id = fields.Many2one("customer.class", readonly=True)
-    value_tier_id = fields.Many2one("customer.class", readonly=True)
-    rfm_segment_id = fields.Many2one("customer.class", string="Behaviour Segment", readonly=True)
-    size_band_id = fields.Many2one("customer.class", readonly=True)
-    region_class_id = fields.Many2one("customer.class", string="Region", readonly=True)
+    customer_type_id = fields.Many2one("customer.class", readonly=True, context=SHORT_NAME)
+    value_tier_id = fields.Many2one("customer.class", readonly=True, context=SHORT_NAME)
+    rfm_segment_id = fields.Many2one("customer.class", string="Behaviour Segment", readonly=True, context=SHORT_NAME)
+    size_band_id = fields.Many2one("customer.class", readonly=True, context=SHORT_NAME)
+    region_class_id = fields.Many2one("customer.class", string="Region", readonly=True, context=SHORT_NAME)
     credit_grade_id = fields.Many2one(
         "customer.class",
         readonly=True,
+        context=SHORT_NAME,
         help="The customer's credit grade when the document was posted.",
     )
 

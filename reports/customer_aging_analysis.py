@@ -1,6 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.customer_class import SHORT_NAME
 from ..models.res_partner import CLASS_FIELDS
 
 
@@ -33,11 +34,11 @@ class CustomerAgingAnalysis(models.Model):
     amount_residual_currency = fields.Monetary(
         string="Open Amount in Currency", currency_field="currency_id", readonly=True, aggregator=None
     )
-    customer_type_id = fields.Many2one("customer.class", readonly=True)
-    value_tier_id = fields.Many2one("customer.class", readonly=True)
-    rfm_segment_id = fields.Many2one("customer.class", string="Behaviour Segment", readonly=True)
-    size_band_id = fields.Many2one("customer.class", readonly=True)
-    region_class_id = fields.Many2one("customer.class", string="Region", readonly=True)
+    customer_type_id = fields.Many2one("customer.class", readonly=True, context=SHORT_NAME)
+    value_tier_id = fields.Many2one("customer.class", readonly=True, context=SHORT_NAME)
+    rfm_segment_id = fields.Many2one("customer.class", string="Behaviour Segment", readonly=True, context=SHORT_NAME)
+    size_band_id = fields.Many2one("customer.class", readonly=True, context=SHORT_NAME)
+    region_class_id = fields.Many2one("customer.class", string="Region", readonly=True, context=SHORT_NAME)
 
     def _query(self):
         classes = SQL(", ").join(

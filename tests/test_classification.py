@@ -810,6 +810,66 @@ class TestClassification(LedgerTestCommon):
 
     # ------------------------------------------------------------ documents
 
+    def test_classes_sharing_a_name_are_told_apart_by_their_dimension(self):
+        """Value Tier "A" and Credit Grade "A" side by side (a customer's and
+        a document's class tags, journal items grouped by class, exports)
+        carry their dimension's name; a field of one dimension shows and
+        tracks the short name, and imports what it exports."""
+        grade_a = self.ref("account_customer_ledger.class_credit_grade_a")
+        retail = self.ref("account_customer_ledger.class_customer_type_retail")
+        self.assertEqual(
+            [cls.display_name for cls in self.tier_a | grade_a | retail],
+            ["Value Tier: A", "Credit Grade: A", "Retail"],
+        )
+        Partner = self.env["res.partner"].with_company(self.company)
+        self.manager.groups_id |= self.ref("base.group_partner_manager")
+        self.env.cr.precommit.clear()
+        # As in the partner form: a fresh context, which tracks.
+        self.env(user=self.manager, context={"allowed_company_ids": self.company.ids})["res.partner"].browse(
+            self.big.id
+        ).write({"value_tier_id": self.tier_a.id, "credit_grade_id": grade_a.id, "customer_type_id": retail.id})
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # mail tracking is written at commit
+        self.env.invalidate_all()
+        # As the partner form (its Value Tier field) and list (all classes) read them.
+        short = Partner.fields_get(["value_tier_id"])["value_tier_id"]["context"]
+        [read] = Partner.browse(self.big.id).web_read(
+            {
+                "value_tier_id": {"fields": {"display_name": {}}, "context": short},
+                "customer_class_ids": {"fields": {"display_name": {}}},
+            }
+        )
+        self.assertEqual(read["value_tier_id"]["display_name"], "A")
+        self.assertEqual(
+            {tag["display_name"] for tag in read["customer_class_ids"]}, {"Value Tier: A", "Credit Grade: A", "Retail"}
+        )
+        tracked = self.big.message_ids.tracking_value_ids.filtered(lambda value: value.field_id.name == "value_tier_id")
+        self.assertEqual(tracked.mapped("new_value_char"), ["A"])
+        invoice = self._invoice(self.big, "2026-12-01", 50)
+        groups = self.env["account.move.line"].web_read_group(
+            [("move_id", "=", invoice.id), ("display_type", "=", "product")],
+            ["price_subtotal:sum"],
+            ["customer_class_ids"],
+        )["groups"]
+        labels = {group["customer_class_ids"][1]: group["price_subtotal"] for group in groups}
+        self.assertEqual(labels, {"Value Tier: A": 50, "Credit Grade: A": 50, "Retail": 50})
+        exported = Partner.browse(self.big.id).export_data(["value_tier_id", "credit_grade_id"])["datas"]
+        self.assertEqual(exported, [["Value Tier: A", "Credit Grade: A"]])
+        result = Partner.with_user(self.manager).load(
+            ["name", "is_company", "value_tier_id", "credit_grade_id"], [["Copy Co", "1", *exported[0]]]
+        )
+        self.assertFalse(result["messages"])
+        copy = Partner.browse(result["ids"])
+        self.assertEqual((copy.value_tier_id, copy.credit_grade_id), (self.tier_a, grade_a))
+        # A class renamed so that no other dimension shares its names any more.
+        grade_a.name = "AA"
+        (self.tier_a | grade_a).invalidate_recordset(["display_name"])
+        self.assertEqual([cls.display_name for cls in self.tier_a | grade_a], ["Value Tier: A", "Credit Grade: AA"])
+        for grade in self.env["customer.class"].search([("dimension_id.code", "=", "credit_grade")]):
+            grade.name = f"Grade {grade.code.upper()}"
+        (self.tier_a | grade_a).invalidate_recordset(["display_name"])
+        self.assertEqual([cls.display_name for cls in self.tier_a | grade_a], ["A", "Grade A"])
+
     def test_classes_frozen_on_posted_documents(self):
         self._wizard().action_apply()
         invoice = self._invoice(self.big, "2026-12-01", 50)
