@@ -121,6 +121,7 @@ class CustomerClass(models.Model):
             else:
                 record.display_name = record.name
 
+    @api.model
     def _qualified_name(self, dimension, name):
         return self.env._("%(dimension)s: %(cls)s", dimension=dimension.name, cls=name)
 
