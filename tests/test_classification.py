@@ -853,6 +853,15 @@ class TestClassification(LedgerTestCommon):
         )["groups"]
         labels = {group["customer_class_ids"][1]: group["price_subtotal"] for group in groups}
         self.assertEqual(labels, {"Value Tier: A": 50, "Credit Grade: A": 50, "Retail": 50})
+        # Grouped by a field of one dimension, the groups go by the short name.
+        [group] = self.env["account.invoice.report"].web_read_group(
+            [("move_id", "=", invoice.id)], ["price_subtotal:sum"], ["credit_grade_id"]
+        )["groups"]
+        self.assertEqual((group["credit_grade_id"][1], group["price_subtotal"]), ("A", 50))
+        groups = Partner.web_read_group([("id", "in", self.customers.ids)], ["value_tier_id"], ["value_tier_id"])
+        self.assertIn(
+            ((self.tier_a.id, "A"), 1), [(g["value_tier_id"], g["value_tier_id_count"]) for g in groups["groups"]]
+        )
         exported = Partner.browse(self.big.id).export_data(["value_tier_id", "credit_grade_id"])["datas"]
         self.assertEqual(exported, [["Value Tier: A", "Credit Grade: A"]])
         result = Partner.with_user(self.manager).load(
