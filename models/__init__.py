@@ -22,5 +22,6 @@ from . import customer_statement_engine
 from . import customer_statement
 from . import res_partner_statement
 from . import ir_fields
+from . import ir_model_fields
 from . import base
 from . import mail_tracking_value

@@ -628,6 +628,15 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual(duplicate.rule_ids.condition_ids.min_value, 5000)
         self.assertNotIn(duplicate.partner_field, (False, fname), "a duplicate gets a field of its own")
         self.assertFalse(self.env["res.partner"].search_count([(duplicate.partner_field, "!=", False)]))
+        # Two dimensions name classes Gold: side by side the classes carry
+        # their dimension's name; the dimension's own field and its groups
+        # show the short one, as the shipped dimensions' do.
+        gold.invalidate_recordset(["display_name"])
+        self.assertEqual(gold.display_name, "Sales Channel: Gold")
+        Partner = self.env["res.partner"].with_company(self.company)
+        self.assertEqual(Partner.fields_get([fname])[fname]["context"], {"customer_class_short_name": True})
+        [group] = Partner.web_read_group([("id", "=", self.mid.id)], [fname], [fname])["groups"]
+        self.assertEqual(group[fname], (gold.id, "Gold"))
         dimension.with_user(self.manager).unlink()
         self.assertNotIn(fname, self.env["res.partner"]._fields)
         self.assertNotIn(fname, self.env["account.invoice.report"]._fields)
