@@ -4,8 +4,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from .customer_class import SHORT_NAME
-
 
 class CustomerClassAssignment(models.Model):
     """The class a customer holds in one dimension for one company, with
@@ -22,7 +20,7 @@ class CustomerClassAssignment(models.Model):
     partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade", index=True)
     dimension_id = fields.Many2one("customer.class.dimension", required=True, ondelete="cascade")
-    class_id = fields.Many2one("customer.class", required=True, ondelete="restrict", context=SHORT_NAME)
+    class_id = fields.Many2one("customer.class", required=True, ondelete="restrict")
     color = fields.Integer(related="class_id.color")
     locked = fields.Boolean(help="Locked classes are left alone by the wizard and the scheduled job.")
     reason = fields.Char(readonly=True)

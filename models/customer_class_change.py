@@ -1,8 +1,6 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .customer_class import SHORT_NAME
-
 
 def proposed_changes(proposals):
     """The proposals that change a class, locked ones included (a preview
@@ -20,8 +18,8 @@ class CustomerClassChange(models.AbstractModel):
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     dimension_id = fields.Many2one("customer.class.dimension", readonly=True)
-    old_class_id = fields.Many2one("customer.class", string="Now", readonly=True, context=SHORT_NAME)
-    new_class_id = fields.Many2one("customer.class", string="Proposed", readonly=True, context=SHORT_NAME)
+    old_class_id = fields.Many2one("customer.class", string="Now", readonly=True)
+    new_class_id = fields.Many2one("customer.class", string="Proposed", readonly=True)
     reason = fields.Char(readonly=True)
     locked = fields.Boolean(readonly=True, help="Locked: the current class stays.")
 

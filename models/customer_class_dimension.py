@@ -6,8 +6,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from .customer_class import SHORT_NAME
-
 # Partner fields made for the dimensions an administrator adds.
 PARTNER_FIELD_PREFIX = "x_customer_class_"
 # Seconds a dimension's field waits for the partner table (see
@@ -104,7 +102,6 @@ class CustomerClassDimension(models.Model):
     fallback_class_id = fields.Many2one(
         "customer.class",
         domain="[('dimension_id', '=', id)]",
-        context=SHORT_NAME,
         help="Class given when no rule matches; empty leaves such customers unclassified.",
     )
     partner_field = fields.Char(

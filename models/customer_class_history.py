@@ -3,7 +3,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .customer_class import SHORT_NAME
 from .customer_class_rule import format_metric
 
 
@@ -37,12 +36,8 @@ class CustomerClassHistory(models.Model):
     partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade", index=True, readonly=True)
     dimension_id = fields.Many2one("customer.class.dimension", required=True, ondelete="cascade", readonly=True)
-    old_class_id = fields.Many2one(
-        "customer.class", string="From", ondelete="set null", readonly=True, context=SHORT_NAME
-    )
-    new_class_id = fields.Many2one(
-        "customer.class", string="To", ondelete="set null", readonly=True, context=SHORT_NAME
-    )
+    old_class_id = fields.Many2one("customer.class", string="From", ondelete="set null", readonly=True)
+    new_class_id = fields.Many2one("customer.class", string="To", ondelete="set null", readonly=True)
     date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
     rule_id = fields.Many2one("customer.class.rule", ondelete="set null", readonly=True)
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user, readonly=True)

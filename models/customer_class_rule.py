@@ -4,8 +4,6 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
 
-from .customer_class import SHORT_NAME
-
 
 class CustomerClassRule(models.Model):
     """Gives a class to the customers whose metrics fall in all the rule's
@@ -19,11 +17,7 @@ class CustomerClassRule(models.Model):
     name = fields.Char(required=True, translate=True)
     dimension_id = fields.Many2one("customer.class.dimension", required=True, ondelete="cascade", index=True)
     class_id = fields.Many2one(
-        "customer.class",
-        required=True,
-        ondelete="cascade",
-        domain="[('dimension_id', '=', dimension_id)]",
-        context=SHORT_NAME,
+        "customer.class", required=True, ondelete="cascade", domain="[('dimension_id', '=', dimension_id)]"
     )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)

@@ -1,8 +1,6 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.customer_class import SHORT_NAME
-
 
 class CustomerClassRevenueReport(models.Model):
     """Revenue and receivables of posted customer invoices and credit notes
@@ -29,7 +27,7 @@ class CustomerClassRevenueReport(models.Model):
     country_id = fields.Many2one("res.country", readonly=True)
     invoice_user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     dimension_id = fields.Many2one("customer.class.dimension", readonly=True)
-    class_id = fields.Many2one("customer.class", readonly=True, context=SHORT_NAME)
+    class_id = fields.Many2one("customer.class", readonly=True)
     revenue = fields.Monetary(currency_field="company_currency_id", readonly=True, help="Untaxed amount.")
     amount_total = fields.Monetary(string="Invoiced", currency_field="company_currency_id", readonly=True)
     amount_residual = fields.Monetary(string="Open Receivable", currency_field="company_currency_id", readonly=True)

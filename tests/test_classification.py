@@ -862,6 +862,11 @@ class TestClassification(LedgerTestCommon):
         )["groups"]
         labels = {group["customer_class_ids"][1]: group["price_subtotal"] for group in groups}
         self.assertEqual(labels, {"Value Tier: A": 50, "Credit Grade: A": 50, "Retail": 50})
+        # The history grouped by class (its pivot) spans dimensions: the long name.
+        groups = self.env["customer.class.history"].web_read_group(
+            [("partner_id", "=", self.big.id)], ["new_class_id"], ["new_class_id"]
+        )["groups"]
+        self.assertIn("Value Tier: A", [group["new_class_id"][1] for group in groups])
         # Grouped by a field of one dimension, the groups go by the short name.
         [group] = self.env["account.invoice.report"].web_read_group(
             [("move_id", "=", invoice.id)], ["price_subtotal:sum"], ["credit_grade_id"]

@@ -1,8 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.customer_class import SHORT_NAME
-
 
 class CustomerClassSet(models.TransientModel):
     """Set a class by hand on customers, in any dimension: the shipped ones
@@ -18,7 +16,6 @@ class CustomerClassSet(models.TransientModel):
     class_id = fields.Many2one(
         "customer.class",
         domain="[('dimension_id', '=', dimension_id)]",
-        context=SHORT_NAME,
         help="Empty: the customers lose their class in this dimension.",
     )
 

@@ -126,6 +126,12 @@ registry.category("web_tour.tours").add("account_customer_ledger_open_customer",
             content: "and why it was given",
             trigger: ".o_form_view .o_field_widget[name='customer_class_assignment_ids'] td:contains('locked')",
         },
+        {
+            content: "next to its dimension, the class goes by its short name",
+            trigger:
+                ".o_form_view .o_field_widget[name='customer_class_assignment_ids'] " +
+                ".o_data_row:has(td[name='dimension_id']:contains('Value Tier')) td[name='class_id']:not(:contains(':')):contains('A')",
+        },
     ],
 });
 
