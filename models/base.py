@@ -1,6 +1,8 @@
 from odoo import models
 from odoo.models import parse_read_group_spec
 
+from .customer_class import SHORT_NAME, holds_one_dimension
+
 
 class Base(models.AbstractModel):
     _inherit = "base"
@@ -10,7 +12,6 @@ class Base(models.AbstractModel):
         Tier) are labelled with the short class name the field shows: "A",
         not "Value Tier: A"."""
         values = super()._read_group_postprocess_groupby(groupby_spec, raw_values)
-        field = self._fields[parse_read_group_spec(groupby_spec)[0]]
-        if field.type == "many2one" and field.comodel_name == "customer.class" and field.context:
-            return (value.with_context(**field.context) for value in values)
+        if holds_one_dimension(self._fields[parse_read_group_spec(groupby_spec)[0]]):
+            return (value.with_context(**SHORT_NAME) for value in values)
         return values

@@ -7,6 +7,16 @@ from odoo.tools import SQL, format_list
 SHORT_NAME = {"customer_class_short_name": True}
 
 
+def holds_one_dimension(field):
+    """Whether ``field`` holds the classes of one dimension: it asks for
+    their short name (``SHORT_NAME``)."""
+    return (
+        field.type == "many2one"
+        and field.comodel_name == "customer.class"
+        and bool(field.context.get("customer_class_short_name"))
+    )
+
+
 class CustomerClass(models.Model):
     _name = "customer.class"
     _description = "Customer Class"

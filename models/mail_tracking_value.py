@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from .customer_class import SHORT_NAME, holds_one_dimension
+
 
 class MailTrackingValue(models.Model):
     _inherit = "mail.tracking.value"
@@ -9,8 +11,7 @@ class MailTrackingValue(models.Model):
         """A tracked field of one dimension's classes (Value Tier) notes its
         classes by their short name, as its form shows them: "A → B", not
         "Value Tier: A → Value Tier: B"."""
-        field = record._fields.get(col_name)
-        if field is not None and field.type == "many2one" and field.comodel_name == "customer.class" and field.context:
-            initial_value = initial_value.with_context(**field.context)
-            new_value = new_value.with_context(**field.context)
+        if holds_one_dimension(record._fields[col_name]):
+            initial_value = initial_value.with_context(**SHORT_NAME)
+            new_value = new_value.with_context(**SHORT_NAME)
         return super()._create_tracking_values(initial_value, new_value, col_name, col_info, record)
