@@ -223,6 +223,7 @@ class CustomerClassRun(models.Model):
     @api.model
     def _customer_ids_query(self, company, after_id=0, limit=None):
         """Commercial customers of ``company`` with an id above ``after_id``."""
+        self.env["res.partner"].flush_model(["commercial_partner_id", "active", "customer_rank", "company_id"])
         return SQL(
             """SELECT id FROM res_partner
                 WHERE id = commercial_partner_id AND active AND customer_rank > 0
@@ -335,8 +336,14 @@ class CustomerClassRun(models.Model):
             return 0
         classifier = self.env["customer.classifier"]
         if self.user_id:
-            # Logged in the name of who queued the run, with the job's rights.
-            classifier = classifier.with_user(self.user_id).sudo()
+            # Logged in the name of who queued the run, with the job's rights,
+            # and in that user's language: the reasons and chatter notes read
+            # as they would have, had the wizard applied them at once.
+            classifier = classifier.with_user(self.user_id).sudo().with_context(lang=self.user_id.lang)
+        elif company.partner_id.lang:
+            # The scheduled pass writes in the company's language (its
+            # contact's), not in the scheduler's English.
+            classifier = classifier.with_context(lang=company.partner_id.lang)
         classifier = classifier.with_company(company)
         partners = self.env["res.partner"].browse(partner_ids)
         proposals = classifier._propose(

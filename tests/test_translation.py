@@ -51,3 +51,41 @@ class TestChineseTranslation(TransactionCase):
         notice = self.env["mail.message"].search([("model", "=", run._name), ("res_id", "=", run.id)])
         self.assertEqual(notice.subject, "客户分类已完成")
         self.assertIn("已分类 1 个客户", notice.body)
+        # The class's reason and the customer's note, as the wizard would have written them at once.
+        assignment = self.env["customer.class.assignment"].search([("partner_id", "=", customer.id)])
+        self.assertRegex(assignment.reason, "^(匹配规则|无规则匹配)")
+        self.assertIn("客户已重新分类：", customer.message_ids[0].body)
+
+    def test_scheduled_pass_writes_in_the_company_language(self):
+        """The scheduler works in English; a company whose contact speaks
+        Chinese reads the scheduled pass's reasons and notes in Chinese."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        company = self.env["res.company"].create({"name": "上海客户账务有限公司"})
+        company.partner_id.lang = "zh_CN"
+        customer = self.env["res.partner"].create({"name": "客户乙", "is_company": True, "customer_rank": 1})
+        Run = self.env["customer.class.run"].sudo().with_context(lang=None)
+        Run.search([("state", "=", "running")]).write({"state": "done"})
+        run = Run.create({"company_id": company.id, "date_to": "2026-12-31"})
+        while run.state == "running":
+            run._process_batch(1000)
+        assignments = self.env["customer.class.assignment"].search(
+            [("partner_id", "=", customer.id), ("company_id", "=", company.id)]
+        )
+        self.assertTrue(assignments)
+        for assignment in assignments:
+            self.assertRegex(assignment.reason, "^(匹配规则|无规则匹配)")
+        self.assertIn("客户已重新分类：", customer.message_ids[0].body)
+        # The company's contact in English: the reasons stay English.
+        company.partner_id.lang = "en_US"
+        other = self.env["res.partner"].create({"name": "Customer C", "is_company": True, "customer_rank": 1})
+        run = Run.create({"company_id": company.id, "date_to": "2026-12-31"})
+        while run.state == "running":
+            run._process_batch(1000)
+        reasons = (
+            self.env["customer.class.assignment"]
+            .search([("partner_id", "=", other.id), ("company_id", "=", company.id)])
+            .mapped("reason")
+        )
+        self.assertTrue(reasons)
+        self.assertTrue(all(reason.startswith(("rule ", "no rule matched")) for reason in reasons), reasons)
