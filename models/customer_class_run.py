@@ -222,13 +222,22 @@ class CustomerClassRun(models.Model):
 
     @api.model
     def _customer_ids_query(self, company, after_id=0, limit=None):
-        """Commercial customers of ``company`` with an id above ``after_id``."""
-        self.env["res.partner"].flush_model(["commercial_partner_id", "active", "customer_rank", "company_id"])
+        """Commercial customers of ``company`` with an id above ``after_id``
+        (the columns read are flushed when the query runs)."""
+        partner_fields = self.env["res.partner"]._fields
+        column = {
+            fname: SQL.identifier(fname, to_flush=partner_fields[fname])
+            for fname in ("commercial_partner_id", "active", "customer_rank", "company_id")
+        }
         return SQL(
             """SELECT id FROM res_partner
-                WHERE id = commercial_partner_id AND active AND customer_rank > 0
-                  AND (company_id IS NULL OR company_id = %(company)s) AND id > %(after)s
+                WHERE id = %(commercial)s AND %(active)s AND %(rank)s > 0
+                  AND (%(company_col)s IS NULL OR %(company_col)s = %(company)s) AND id > %(after)s
                 ORDER BY id %(limit)s""",
+            commercial=column["commercial_partner_id"],
+            active=column["active"],
+            rank=column["customer_rank"],
+            company_col=column["company_id"],
             company=company.id,
             after=after_id,
             limit=SQL("LIMIT %s", limit) if limit else SQL(),
