@@ -225,19 +225,19 @@ class CustomerClassRun(models.Model):
         """Commercial customers of ``company`` with an id above ``after_id``
         (the columns read are flushed when the query runs)."""
         partner_fields = self.env["res.partner"]._fields
-        column = {
-            fname: SQL.identifier(fname, to_flush=partner_fields[fname])
+        commercial, active, rank, company_col = (
+            SQL.identifier(fname, to_flush=partner_fields[fname])
             for fname in ("commercial_partner_id", "active", "customer_rank", "company_id")
-        }
+        )
         return SQL(
             """SELECT id FROM res_partner
                 WHERE id = %(commercial)s AND %(active)s AND %(rank)s > 0
                   AND (%(company_col)s IS NULL OR %(company_col)s = %(company)s) AND id > %(after)s
                 ORDER BY id %(limit)s""",
-            commercial=column["commercial_partner_id"],
-            active=column["active"],
-            rank=column["customer_rank"],
-            company_col=column["company_id"],
+            commercial=commercial,
+            active=active,
+            rank=rank,
+            company_col=company_col,
             company=company.id,
             after=after_id,
             limit=SQL("LIMIT %s", limit) if limit else SQL(),
