@@ -234,5 +234,11 @@ class CustomerAgingEngine(models.AbstractModel):
 
     @api.model
     def _flush(self):
-        for model in ("account.move", "account.move.line", "account.partial.reconcile", "customer.class.assignment"):
+        for model in (
+            "account.move",
+            "account.move.line",
+            "account.partial.reconcile",
+            "account.full.reconcile",
+            "customer.class.assignment",
+        ):
             self.env[model].flush_model()

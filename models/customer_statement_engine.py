@@ -31,6 +31,7 @@ class CustomerStatementEngine(models.AbstractModel):
             "credit_note": self.env._("Credit Note"),
             "payment": self.env._("Payment"),
             "write_off": self.env._("Write-off"),
+            "exchange": self.env._("Exchange Difference"),
             "other": self.env._("Entry"),
         }
 
@@ -64,8 +65,15 @@ class CustomerStatementEngine(models.AbstractModel):
             SQL(
                 """SELECT line.id, line.date, line.date_maturity, line.name, move.name AS move_name, move.ref,
                           move.move_type, move.origin_payment_id IS NOT NULL AS is_payment,
-                          move.statement_line_id IS NOT NULL AS is_bank, %(amount)s AS amount
-                   %(base)s AND line.date BETWEEN %(date_from)s AND %(date_to)s
+                          move.statement_line_id IS NOT NULL AS is_bank, %(amount)s AS amount,
+                          EXISTS (
+                              SELECT 1 FROM account_partial_reconcile part
+                               WHERE part.exchange_move_id IN (move.id, move.reversed_entry_id)
+                              UNION ALL
+                              SELECT 1 FROM account_full_reconcile full_rec
+                               WHERE full_rec.exchange_move_id IN (move.id, move.reversed_entry_id)
+                          ) AS is_exchange
+                   %(base)s AND line.date BETWEEN %(date_from)s AND %(date_to)s AND %(amount)s != 0
                    ORDER BY line.date, move.name, line.id""",
                 amount=amount,
                 base=base,
@@ -83,6 +91,8 @@ class CustomerStatementEngine(models.AbstractModel):
             if kind == "other":
                 if row["is_payment"] or row["is_bank"]:
                     kind = "payment"
+                elif row["is_exchange"]:
+                    kind = "exchange"
                 elif value < 0:
                     kind = "write_off"
             lines.append(

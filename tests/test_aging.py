@@ -99,6 +99,44 @@ class TestAging(LedgerTestCommon):
         (by_currency,) = self._aged(group_by="currency")
         self.assertEqual(by_currency["key"], eur.id)
 
+    def test_exchange_difference_ties_to_the_ledger_on_every_date(self):
+        """A foreign invoice paid in full at another rate: the payment closes
+        it in euros, and Odoo's exchange difference entry (dated at the end
+        of the period when the payment is registered in a past period) closes
+        the rest in company currency. In between, the difference is still on
+        the receivable account, so it stays open here too."""
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0), ("2026-02-01", 2.5)])
+        invoice = self._invoice(self.customer, date(2026, 1, 10), 401.0, currency=eur)
+        self._pay(invoice, date(2026, 2, 10))
+        self.assertEqual(invoice.payment_state, "paid")
+        exchange = invoice.line_ids.matched_credit_ids.exchange_move_id
+        self.assertTrue(exchange, "the payment at another rate books an exchange difference")
+
+        def open_items(as_of):
+            items = self.engine._open_items(self.company, as_of, partner_ids=self.customer.ids)
+            return [(item["move_id"], item["residual"], item["residual_currency"]) for item in items]
+
+        def ledger(as_of):
+            lines = self.env["account.move.line"].search(
+                [
+                    ("partner_id", "=", self.customer.id),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("date", "<=", as_of),
+                ]
+            )
+            return self.company.currency_id.round(sum(lines.mapped("balance")))
+
+        self.assertEqual(open_items(date(2026, 2, 9)), [(invoice.id, 200.5, 401.0)])
+        self.assertEqual(ledger(date(2026, 2, 9)), 200.5)
+        if exchange.date > date(2026, 2, 10):
+            self.assertEqual(open_items(date(2026, 2, 10)), [(invoice.id, 40.1, 0.0)])
+            self.assertEqual(self._aged(as_of=date(2026, 2, 10))[0]["total"], ledger(date(2026, 2, 10)))
+            self.assertEqual(self._aged(as_of=date(2026, 2, 10))[0]["total_currency"], {eur.id: 0.0})
+        self.assertEqual(open_items(exchange.date), [])
+        self.assertEqual(self._aged(as_of=exchange.date), [])
+        self.assertEqual(ledger(exchange.date), 0.0)
+
     def test_companies_kept_apart(self):
         other = self.setup_other_company(name="Aging other company")["company"]
         self.env.user.company_ids |= other

@@ -113,6 +113,31 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         in_company_currency = self._statement(customer)
         self.assertEqual(in_company_currency.closing_balance, 150.0)
 
+    def test_exchange_difference_is_named_and_ties_in_both_currencies(self):
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0), ("2026-10-15", 2.5)])
+        customer = self._statement_customer(self.env, "Euro Rate Co")
+        invoice = self._post_document(self.env, customer, date(2026, 10, 5), 301.0, currency=eur)
+        self._pay_amount(invoice, date(2026, 10, 20), 301.0)
+        self.assertEqual(invoice.payment_state, "paid")
+
+        data = self._statement(customer)._get_statement_data()
+        self.assertEqual(
+            [(line["kind"], line["kind_label"], line["debit"], line["credit"]) for line in data["lines"]],
+            [
+                ("invoice", "Invoice", 150.5, 0.0),
+                ("payment", "Payment", 0.0, 120.4),
+                ("exchange", "Exchange Difference", 0.0, 30.1),
+            ],
+        )
+        self.assertEqual(data["closing"], 0.0)
+        in_euros = self._statement(customer, currency_mode="customer")._get_statement_data()
+        self.assertEqual(
+            [(line["kind"], line["debit"], line["credit"]) for line in in_euros["lines"]],
+            [("invoice", 301.0, 0.0), ("payment", 0.0, 301.0)],
+            "the exchange difference moves nothing in euros: no zero line",
+        )
+        self.assertEqual(in_euros["closing"], 0.0)
+
     def test_send_attaches_in_chatter_and_lists_failures(self):
         silent = self._statement_customer(self.env, "No Mail Co", email=False)
         self._post_document(self.env, silent, date(2026, 10, 5), 10.0)
