@@ -48,9 +48,8 @@ class CustomerStatementPortal(CustomerPortal):
         if answer == "confirm":
             statement._answer(True, comment=comment)
         elif answer == "dispute":
-            try:
-                value = float((amount or "").replace(",", "").replace(" ", ""))
-            except ValueError:
+            value = statement._parse_customer_amount(amount)
+            if value is None:
                 return request.redirect(f"{url}&message=amount")
             statement._answer(False, amount=value, comment=comment)
         else:

@@ -2,6 +2,7 @@ import base64
 import logging
 import os
 import tempfile
+import unicodedata
 from datetime import timedelta
 
 import xlsxwriter
@@ -38,6 +39,18 @@ class CustomerStatement(models.Model):
     date_to = fields.Date(string="To", required=True, readonly=True)
     opening_balance = fields.Monetary(readonly=True)
     closing_balance = fields.Monetary(readonly=True, help="Balance on the end date, as the statement shows it.")
+    figures = fields.Json(
+        readonly=True,
+        copy=False,
+        help="Every line, balance and aging amount as the statement was made: printed, sent and confirmed "
+        "as they were, whatever is posted or reconciled afterwards.",
+    )
+    ledger_closing_balance = fields.Monetary(
+        string="Closing Balance in the Ledger Now",
+        compute="_compute_ledger_closing_balance",
+        help="The balance on the end date from the journal items posted today.",
+    )
+    ledger_changed = fields.Boolean(compute="_compute_ledger_closing_balance")
     state = fields.Selection(
         [("draft", "Not sent"), ("sent", "Sent"), ("failed", "Failed")],
         string="Sending",
@@ -89,6 +102,26 @@ class CustomerStatement(models.Model):
             answered = statement.confirmation_state in ("confirmed", "disputed", "resolved")
             statement.difference = statement.closing_balance - statement.confirmed_amount if answered else 0.0
 
+    @api.depends("partner_id", "company_id", "currency_id", "date_from", "date_to", "closing_balance")
+    def _compute_ledger_closing_balance(self):
+        engine = self.env["customer.statement.engine"]
+        for statement in self:
+            if not (statement.partner_id and statement.company_id and statement.date_from and statement.date_to):
+                statement.ledger_closing_balance = statement.closing_balance
+                statement.ledger_changed = False
+                continue
+            kept = statement.figures
+            now = engine._figures(
+                statement.company_id,
+                statement.partner_id,
+                statement.date_from,
+                statement.date_to,
+                statement.currency_id,
+                kept and kept["aging_bounds"],
+            )
+            statement.ledger_closing_balance = now["closing"]
+            statement.ledger_changed = bool(kept) and now != kept
+
     def _compute_access_url(self):
         result = super()._compute_access_url()
         for statement in self:
@@ -99,11 +132,18 @@ class CustomerStatement(models.Model):
     # Content
     # ------------------------------------------------------------------
     def _get_statement_data(self):
+        """The statement as it was made, in the current language."""
         self.ensure_one()
-        bounds = parse_buckets(self.company_id.customer_aging_buckets, self.env)
-        return self.env["customer.statement.engine"]._statement(
-            self.company_id, self.partner_id, self.date_from, self.date_to, self.currency_id, bounds
+        engine = self.env["customer.statement.engine"]
+        figures = self.figures or engine._figures(  # statements made before their figures were kept
+            self.company_id,
+            self.partner_id,
+            self.date_from,
+            self.date_to,
+            self.currency_id,
+            parse_buckets(self.company_id.customer_aging_buckets, self.env),
         )
+        return engine._present(self.company_id, self.partner_id, self.date_from, self.date_to, figures)
 
     @api.model
     def _create_for(self, partners, company, date_from, date_to, currency_mode="company", automatic=False):
@@ -111,19 +151,21 @@ class CustomerStatement(models.Model):
         if date_from > date_to:
             raise UserError(self.env._("The statement period ends before it starts."))
         engine = self.env["customer.statement.engine"]
+        bounds = parse_buckets(company.customer_aging_buckets, self.env)
         vals_list = []
         for partner in partners.commercial_partner_id:
             currency = self._customer_currency(partner, company) if currency_mode == "customer" else None
-            data = engine._statement(company, partner, date_from, date_to, currency)
+            figures = engine._figures(company, partner, date_from, date_to, currency, bounds)
             vals_list.append(
                 {
                     "partner_id": partner.id,
                     "company_id": company.id,
-                    "currency_id": data["currency"].id,
+                    "currency_id": figures["currency_id"],
                     "date_from": date_from,
                     "date_to": date_to,
-                    "opening_balance": data["opening"],
-                    "closing_balance": data["closing"],
+                    "opening_balance": figures["opening"],
+                    "closing_balance": figures["closing"],
+                    "figures": figures,
                     "automatic": automatic,
                 }
             )
@@ -298,6 +340,35 @@ class CustomerStatement(models.Model):
             "view_mode": "list,form",
             "domain": [("id", "in", failed.ids)],
         }
+
+    def _customer_lang(self):
+        """The language the confirmation page is shown in."""
+        Lang = self.env["res.lang"]
+        return Lang._lang_get(self.partner_id.lang or self.env.lang) or Lang._lang_get("en_US")
+
+    def _amount_example(self):
+        """1234.56 written as the confirmation page's language writes it."""
+        return self._customer_lang().format("%.2f", 1234.56, grouping=True)
+
+    def _parse_customer_amount(self, text):
+        """The balance as the customer typed it on the confirmation page, in
+        the separators of its language (full-width digits and punctuation
+        of Chinese input methods, spaces and the currency's symbol allowed);
+        None when it is not a number written that way, so that a German
+        "850.50" is never read as 85,050."""
+        lang = self._customer_lang()
+        cleaned = unicodedata.normalize("NFKC", text or "")
+        for noise in (self.currency_id.symbol, self.currency_id.name, "¥", "元", " "):
+            cleaned = cleaned.replace(noise, "") if noise else cleaned
+        thousands, decimal = lang.thousands_sep, lang.decimal_point or "."
+        whole, _sep, fraction = cleaned.partition(decimal)
+        groups = whole.lstrip("+-").split(thousands) if thousands and thousands != decimal else [whole.lstrip("+-")]
+        if not all(group.isdigit() for group in groups) or any(len(group) != 3 for group in groups[1:]):
+            return None
+        if fraction and not fraction.isdigit():
+            return None
+        sign = "-" if whole.startswith("-") else ""
+        return float(f"{sign}{''.join(groups)}.{fraction or '0'}")
 
     def _answer(self, agree, amount=None, comment=None):
         """The customer's answer from the portal."""

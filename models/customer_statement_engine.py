@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .customer_aging import bucket_labels
@@ -18,7 +18,8 @@ class CustomerStatementEngine(models.AbstractModel):
 
     In company currency every receivable item counts (its balance); in
     another currency only the items in that currency count (their amount in
-    that currency).
+    that currency). ``_figures`` reads them from the ledger in a form a
+    statement keeps; ``_present`` makes them ready for the templates.
     """
 
     _name = "customer.statement.engine"
@@ -36,14 +37,15 @@ class CustomerStatementEngine(models.AbstractModel):
         }
 
     @api.model
-    def _statement(self, company, partner, date_from, date_to, currency=None, bounds=None):
+    def _figures(self, company, partner, date_from, date_to, currency=None, bounds=None):
+        """The statement's figures, language-neutral and ready for JSON (dates
+        as ISO strings): what a statement keeps as it was made."""
         currency = currency or company.currency_id
         partner = partner.commercial_partner_id
         in_company_currency = currency == company.currency_id
         amount = SQL("line.balance") if in_company_currency else SQL("line.amount_currency")
         currency_filter = SQL("TRUE") if in_company_currency else SQL("line.currency_id = %s", currency.id)
         self.env["customer.aging.engine"]._flush()
-        labels = self._kind_labels()
         base = SQL(
             """
               FROM account_move_line line
@@ -81,10 +83,9 @@ class CustomerStatementEngine(models.AbstractModel):
                 date_to=date_to,
             )
         )
-        rows = self.env.cr.dictfetchall()
         running = opening
         lines = []
-        for row in rows:
+        for row in self.env.cr.dictfetchall():
             value = float(row["amount"])
             running += value
             kind = DOCUMENT_KINDS.get(row["move_type"], "other")
@@ -97,10 +98,9 @@ class CustomerStatementEngine(models.AbstractModel):
                     kind = "write_off"
             lines.append(
                 {
-                    "date": row["date"],
-                    "date_maturity": row["date_maturity"],
+                    "date": fields.Date.to_string(row["date"]),
+                    "date_maturity": fields.Date.to_string(row["date_maturity"]),
                     "kind": kind,
-                    "kind_label": labels[kind],
                     "reference": row["move_name"],
                     "description": row["ref"] or (row["name"] if row["name"] != row["move_name"] else ""),
                     "debit": value if value > 0 else 0.0,
@@ -108,7 +108,6 @@ class CustomerStatementEngine(models.AbstractModel):
                     "balance": currency.round(running),
                 }
             )
-        closing = currency.round(running)
         bounds = bounds or [30, 60, 90, 120]
         aging = self.env["customer.aging.engine"]._aged(
             company,
@@ -118,17 +117,40 @@ class CustomerStatementEngine(models.AbstractModel):
             currency_id=None if in_company_currency else currency.id,
         )
         return {
+            "currency_id": currency.id,
+            "opening": currency.round(opening),
+            "closing": currency.round(running),
+            "lines": lines,
+            "aging": aging[0]["buckets"] if aging else [0.0] * (len(bounds) + 2),
+            "aging_bounds": bounds,
+        }
+
+    @api.model
+    def _present(self, company, partner, date_from, date_to, figures):
+        """Figures from ``_figures`` with the records, totals and labels (in
+        the current language) the PDF, the portal page and the XLSX show."""
+        labels = self._kind_labels()
+        lines = [
+            dict(
+                line,
+                date=fields.Date.to_date(line["date"]),
+                date_maturity=fields.Date.to_date(line["date_maturity"]),
+                kind_label=labels[line["kind"]],
+            )
+            for line in figures["lines"]
+        ]
+        return {
             "partner": partner,
             "company": company,
-            "currency": currency,
+            "currency": self.env["res.currency"].browse(figures["currency_id"]),
             "date_from": date_from,
             "date_to": date_to,
-            "opening": currency.round(opening),
+            "opening": figures["opening"],
             "lines": lines,
             "total_debit": sum(line["debit"] for line in lines),
             "total_credit": sum(line["credit"] for line in lines),
-            "closing": closing,
-            "aging": aging[0]["buckets"] if aging else [0.0] * (len(bounds) + 2),
-            "aging_bounds": bounds,
-            "aging_labels": bucket_labels(bounds, self.env),
+            "closing": figures["closing"],
+            "aging": figures["aging"],
+            "aging_bounds": figures["aging_bounds"],
+            "aging_labels": bucket_labels(figures["aging_bounds"], self.env),
         }

@@ -88,6 +88,60 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertEqual(data["aging"], [0.0, 400.0, 400.0, 0.0, 0.0, 0.0])
         self.assertEqual(sum(data["aging"]), data["closing"])
 
+    def test_statement_keeps_its_figures_when_the_ledger_changes(self):
+        """What was printed, sent and asked to be confirmed stays what the
+        statement shows; the form says when the ledger no longer agrees."""
+        statement = self._statement()
+        self.assertFalse(statement.ledger_changed)
+        sent = statement._get_statement_data()
+        self._post_document(self.env, self.customer, date(2026, 10, 15), 50.0, move_type="out_refund")
+        self.company.customer_aging_buckets = "15,45"
+        statement.invalidate_recordset(["ledger_changed", "ledger_closing_balance"])
+
+        kept = statement._get_statement_data()
+        self.assertEqual(kept["closing"], 800.0)
+        self.assertEqual(kept["lines"], sent["lines"])
+        self.assertEqual(kept["aging"], sent["aging"])
+        self.assertEqual(kept["aging_labels"], sent["aging_labels"], "the buckets it was made with")
+        self.assertTrue(statement.ledger_changed)
+        self.assertEqual(statement.ledger_closing_balance, 750.0)
+        xlsx = openpyxl.load_workbook(io.BytesIO(statement._render_xlsx()))
+        values = [cell for row in xlsx.active.iter_rows(values_only=True) for cell in row]
+        self.assertIn(800.0, values)
+        self.assertNotIn(750.0, values)
+
+        remade = self._statement()
+        self.assertEqual(remade.closing_balance, 750.0)
+        self.assertFalse(remade.ledger_changed)
+        self.assertEqual(remade._get_statement_data()["aging_labels"][1], "1-15")
+
+    def test_disputed_balance_read_in_the_customers_language(self):
+        statement = self._statement()
+        parse = statement._parse_customer_amount
+        for typed, value in (
+            ("1,234.56", 1234.56),
+            ("850", 850.0),
+            ("$ 850.00", 850.0),
+            ("-100", -100.0),
+            ("8a50", None),
+            ("12,34", None),
+            ("", None),
+        ):
+            self.assertEqual(parse(typed), value, typed)
+        self.assertEqual(statement._amount_example(), "1,234.56")
+
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.customer.lang = "zh_CN"
+        self.assertEqual(parse("１２３４．５６"), 1234.56, "full-width digits of a Chinese input method")
+        self.assertEqual(parse("￥1，234.5元"), 1234.5)
+
+        self.env["res.lang"]._activate_lang("de_DE")
+        self.customer.lang = "de_DE"
+        self.assertEqual(parse("1.234,56"), 1234.56)
+        self.assertEqual(parse("850,5"), 850.5)
+        self.assertIsNone(parse("850.50"), "never read as 85,050")
+        self.assertEqual(statement._amount_example(), "1.234,56")
+
     def test_xlsx_reads_back_the_statement(self):
         statement = self._statement()
         data = statement._get_statement_data()
@@ -243,10 +297,12 @@ class TestBalanceConfirmationPortal(HttpCase, StatementCommon):
         mine._portal_ensure_token()
         theirs._portal_ensure_token()
 
+        self._post_document(env, first, date.today() - timedelta(days=2), 100.0)
         page = self.url_open(mine.get_portal_url())
         self.assertEqual(page.status_code, 200)
         self.assertIn("Portal Co", page.text)
         self.assertIn("900.00", page.text)
+        self.assertFalse("1,000.00" in page.text, "the page shows the statement as it was sent")
 
         stolen = self.url_open(f"/my/ledger/statement/{theirs.id}?access_token={mine.access_token}")
         self.assertNotIn("Other Portal Co", stolen.text)
@@ -257,7 +313,7 @@ class TestBalanceConfirmationPortal(HttpCase, StatementCommon):
             f"/my/ledger/statement/{mine.id}/answer",
             data={"csrf_token": csrf, "access_token": mine.access_token, "answer": "dispute", "amount": "8a50"},
         )
-        self.assertIn("as a number", typo.text)
+        self.assertIn("as a number, for example: 1,234.56", typo.text)
         mine.invalidate_recordset()
         self.assertEqual(mine.confirmation_state, "requested", "a typo records nothing")
         answer = self.url_open(
