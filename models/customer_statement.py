@@ -104,21 +104,13 @@ class CustomerStatement(models.Model):
 
     @api.depends("partner_id", "company_id", "currency_id", "date_from", "date_to", "closing_balance")
     def _compute_ledger_closing_balance(self):
-        engine = self.env["customer.statement.engine"]
         for statement in self:
             if not (statement.partner_id and statement.company_id and statement.date_from and statement.date_to):
                 statement.ledger_closing_balance = statement.closing_balance
                 statement.ledger_changed = False
                 continue
             kept = statement.figures
-            now = engine._figures(
-                statement.company_id,
-                statement.partner_id,
-                statement.date_from,
-                statement.date_to,
-                statement.currency_id,
-                kept and kept["aging_bounds"],
-            )
+            now = statement._ledger_figures(kept and kept["aging_bounds"])
             statement.ledger_closing_balance = now["closing"]
             statement.ledger_changed = bool(kept) and now != kept
 
@@ -131,19 +123,24 @@ class CustomerStatement(models.Model):
     # ------------------------------------------------------------------
     # Content
     # ------------------------------------------------------------------
-    def _get_statement_data(self):
-        """The statement as it was made, in the current language."""
+    def _ledger_figures(self, bounds=None):
+        """The statement's figures as the ledger gives them now."""
         self.ensure_one()
-        engine = self.env["customer.statement.engine"]
-        figures = self.figures or engine._figures(  # statements made before their figures were kept
+        return self.env["customer.statement.engine"]._figures(
             self.company_id,
             self.partner_id,
             self.date_from,
             self.date_to,
             self.currency_id,
-            parse_buckets(self.company_id.customer_aging_buckets, self.env),
+            bounds or parse_buckets(self.company_id.customer_aging_buckets, self.env),
         )
-        return engine._present(self.company_id, self.partner_id, self.date_from, self.date_to, figures)
+
+    def _get_statement_data(self):
+        """The statement as it was made, in the current language."""
+        self.ensure_one()
+        return self.env["customer.statement.engine"]._present(
+            self.company_id, self.partner_id, self.date_from, self.date_to, self.figures
+        )
 
     @api.model
     def _create_for(self, partners, company, date_from, date_to, currency_mode="company", automatic=False):

@@ -6,6 +6,7 @@ from unittest.mock import patch
 import openpyxl
 
 from odoo import Command, fields
+from odoo.modules.migration import load_script
 from odoo.tests import HttpCase, tagged
 
 from .common import LedgerTestCommon
@@ -114,6 +115,21 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertEqual(remade.closing_balance, 750.0)
         self.assertFalse(remade.ledger_changed)
         self.assertEqual(remade._get_statement_data()["aging_labels"][1], "1-15")
+
+        # A statement made before statements kept their figures gets the
+        # ledger's of the day of the update, then keeps them.
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE customer_statement SET figures = NULL WHERE id = %s", [statement.id])
+        self.env.invalidate_all()
+        script = load_script("account_customer_ledger/migrations/18.0.1.0.3/post-migrate.py", "post_migrate")
+        script.migrate(self.env.cr, "18.0.1.0.2")
+        self.env.invalidate_all()
+        self.assertEqual(statement._get_statement_data()["closing"], 750.0)
+        self.assertFalse(statement.ledger_changed)
+        self._post_document(self.env, self.customer, date(2026, 10, 16), 5.0)
+        statement.invalidate_recordset(["ledger_changed", "ledger_closing_balance"])
+        self.assertEqual(statement._get_statement_data()["closing"], 750.0)
+        self.assertEqual(statement.ledger_closing_balance, 755.0)
 
     def test_disputed_balance_read_in_the_customers_language(self):
         statement = self._statement()
