@@ -354,9 +354,9 @@ class CustomerStatement(models.Model):
         None when it is not a number written that way, so that a German
         "850.50" is never read as 85,050."""
         lang = self._customer_lang()
-        cleaned = unicodedata.normalize("NFKC", text or "")
-        for noise in (self.currency_id.symbol, self.currency_id.name, "¥", "元", " "):
-            cleaned = cleaned.replace(noise, "") if noise else cleaned
+        cleaned = unicodedata.normalize("NFKC", text or "").replace("\u2212", "-")
+        for noise in filter(None, (self.currency_id.symbol, self.currency_id.name, "¥", "元", " ")):
+            cleaned = cleaned.replace(noise, "")
         thousands, decimal = lang.thousands_sep, lang.decimal_point or "."
         whole, _sep, fraction = cleaned.partition(decimal)
         groups = whole.lstrip("+-").split(thousands) if thousands and thousands != decimal else [whole.lstrip("+-")]

@@ -139,6 +139,7 @@ class TestStatement(LedgerTestCommon, StatementCommon):
             ("850", 850.0),
             ("$ 850.00", 850.0),
             ("-100", -100.0),
+            ("\u2212100", -100.0),
             ("8a50", None),
             ("12,34", None),
             ("", None),
