@@ -428,19 +428,34 @@ class CustomerStatement(models.Model):
     # Scheduled actions
     # ------------------------------------------------------------------
     @api.model
-    def _cron_send_reminders(self):
-        """Remind customers who have not answered a confirmation request."""
+    def _cron_send_reminders(self, batch_size=50):
+        """Remind customers who have not answered a confirmation request, a
+        batch per call: a reminded statement is not due again before the
+        company's delay, so a killed worker resumes where it stopped. One
+        that cannot be sent stays due and is tried again on the next day."""
         template = self.env.ref("account_customer_ledger.mail_template_customer_statement_reminder")
         now = fields.Datetime.now()
-        for statement in self.search(
-            [("confirmation_state", "=", "requested"), ("reminder_count", "<", MAX_REMINDERS)]
-        ):
+
+        def is_due(statement):
             days = statement.company_id.customer_statement_reminder_days
-            if not days or not statement.last_sent_on or statement.last_sent_on > now - timedelta(days=days):
-                continue
-            failed = statement._send(request_confirmation=True, template=template)
-            if not failed:
-                statement.reminder_count += 1
+            return bool(days) and statement.last_sent_on <= now - timedelta(days=days)
+
+        due = self.search(
+            [
+                ("confirmation_state", "=", "requested"),
+                ("reminder_count", "<", MAX_REMINDERS),
+                ("last_sent_on", "!=", False),
+            ],
+            order="last_sent_on, id",
+        ).filtered(is_due)
+        # Oldest requests first; those that could not be sent after the others.
+        due = due.sorted(lambda statement: statement.state == "failed")
+        batch = due[:batch_size]
+        reminded = batch - batch._send(request_confirmation=True, template=template)
+        for statement in reminded:
+            statement.reminder_count += 1
+        # Nothing reminded ends today's run, so that failures are not retried over and over.
+        self.env["ir.cron"]._notify_progress(done=len(reminded), remaining=len(due) - len(batch))
 
     @api.model
     def _cron_send_monthly_statements(self, batch_size=50):

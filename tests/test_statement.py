@@ -247,6 +247,34 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         statement.action_resolve()
         self.assertEqual(statement.confirmation_state, "resolved")
 
+    def test_reminders_go_out_in_batches(self):
+        customers = [self._statement_customer(self.env, f"Reminded Co {index}") for index in range(3)]
+        customers.append(self._statement_customer(self.env, "Unreachable Co", email=False))
+        statements = self.env["customer.statement"]
+        for customer in customers:
+            self._post_document(self.env, customer, date(2026, 10, 5), 10.0)
+            statements |= self._statement(customer)
+        statements.write({"confirmation_state": "requested", "last_sent_on": fields.Datetime.now() - timedelta(days=8)})
+        unreachable = statements[-1]
+        unreachable.last_sent_on = fields.Datetime.now() - timedelta(days=9)
+        progress = []
+        with (
+            patch.object(type(statements), "_render_pdf", lambda self: b"%PDF-1.4 test"),
+            patch.object(
+                type(self.env["ir.cron"]),
+                "_notify_progress",
+                lambda self, done, remaining: progress.append((done, remaining)),
+            ),
+        ):
+            self.env["customer.statement"]._cron_send_reminders(batch_size=2)
+            self.assertEqual(statements.mapped("reminder_count"), [1, 0, 0, 0], "oldest request first")
+            self.env["customer.statement"]._cron_send_reminders(batch_size=2)
+            self.env["customer.statement"]._cron_send_reminders(batch_size=2)
+        self.assertEqual(statements.mapped("reminder_count"), [1, 1, 1, 0], "each reminded once, none twice")
+        self.assertEqual(unreachable.state, "failed")
+        self.assertIn("no email", unreachable.failure_reason)
+        self.assertEqual(progress, [(1, 2), (2, 1), (0, 0)], "the failed one is tried after the others")
+
     def test_monthly_statements_resume_after_interruption(self):
         today = fields.Date.context_today(self.env["res.partner"])
         month_end = today.replace(day=1) - timedelta(days=1)
