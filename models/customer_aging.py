@@ -66,7 +66,15 @@ class CustomerAgingEngine(models.AbstractModel):
         filters = [SQL("TRUE")]
         if company:
             filters.append(SQL("line.company_id = %s", company.id))
-        partial_filter = SQL("company_id = %s", company.id) if company else SQL("TRUE")
+        # A reconciliation may join items of a company and of its branches
+        # (they share accounts): it belongs to the invoice's side, so the
+        # company's own items may be reconciled under a branch's, or the
+        # other way round.
+        partial_filter = (
+            SQL("company_id = ANY(%s)", company.sudo().search([("id", "child_of", company.root_id.id)]).ids)
+            if company
+            else SQL("TRUE")
+        )
         if partner_ids is not None:
             filters.append(
                 SQL(

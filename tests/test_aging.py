@@ -146,6 +146,52 @@ class TestAging(LedgerTestCommon):
         rows = self.engine._aged(other, self.as_of, self.bounds, partner_ids=self.customer.ids)
         self.assertEqual(rows[0]["total"], 700.0)
 
+    def test_advance_payment_applied_to_a_branch_invoice(self):
+        """A branch shares its parent's accounts, so the parent's advance
+        payment can settle the branch's invoice; the reconciliation then
+        belongs to the branch (the invoice's side). Before the invoice, the
+        payment is still the parent's open credit."""
+        self.company.write({"child_ids": [Command.create({"name": "Aging Branch"})]})
+        self.env.cr.precommit.run()  # the branch's accounting set-up
+        branch = self.company.child_ids
+        self.env.user.company_ids |= branch
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 300.0,
+                "date": date(2026, 1, 5),
+            }
+        )
+        payment.action_post()
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "company_id": branch.id,
+                "partner_id": self.customer.id,
+                "invoice_date": date(2026, 1, 20),
+                "invoice_date_due": date(2026, 1, 20),
+                "invoice_line_ids": [
+                    Command.create({"name": "Goods", "quantity": 1, "price_unit": 300.0, "tax_ids": []})
+                ],
+            }
+        )
+        invoice.action_post()
+        (payment.move_id.line_ids | invoice.line_ids).filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(payment.company_id, self.company)
+        self.assertEqual(invoice.line_ids.matched_credit_ids.company_id, branch)
+
+        self.assertEqual(self._aged(as_of=date(2026, 1, 10))[0]["total"], -300.0, "the parent's open credit")
+        rows = self.engine._aged(branch, date(2026, 1, 10), self.bounds, partner_ids=self.customer.ids)
+        self.assertEqual(rows, [], "the branch's invoice comes later")
+        self.assertEqual(self._aged(as_of=date(2026, 1, 20)), [])
+        rows = self.engine._aged(branch, date(2026, 1, 20), self.bounds, partner_ids=self.customer.ids)
+        self.assertEqual(rows, [])
+
     def test_group_by_class_and_salesperson(self):
         tier_a = self.env.ref("account_customer_ledger.class_value_tier_a")
         other = self.env["res.partner"].create({"name": "Other Aging Co", "is_company": True})
