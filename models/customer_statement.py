@@ -105,14 +105,9 @@ class CustomerStatement(models.Model):
     @api.depends("partner_id", "company_id", "currency_id", "date_from", "date_to", "closing_balance")
     def _compute_ledger_closing_balance(self):
         for statement in self:
-            if not (statement.partner_id and statement.company_id and statement.date_from and statement.date_to):
-                statement.ledger_closing_balance = statement.closing_balance
-                statement.ledger_changed = False
-                continue
-            kept = statement.figures
-            now = statement._ledger_figures(kept and kept["aging_bounds"])
+            now = statement._ledger_figures(statement.figures["aging_bounds"])
             statement.ledger_closing_balance = now["closing"]
-            statement.ledger_changed = bool(kept) and now != kept
+            statement.ledger_changed = now != statement.figures
 
     def _compute_access_url(self):
         result = super()._compute_access_url()
