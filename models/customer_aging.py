@@ -70,11 +70,7 @@ class CustomerAgingEngine(models.AbstractModel):
         # (they share accounts): it belongs to the invoice's side, so the
         # company's own items may be reconciled under a branch's, or the
         # other way round.
-        partial_filter = (
-            SQL("company_id = ANY(%s)", company.sudo().search([("id", "child_of", company.root_id.id)]).ids)
-            if company
-            else SQL("TRUE")
-        )
+        partial_filter = SQL("company_id = ANY(%s)", company._customer_ledger_group().ids) if company else SQL("TRUE")
         if partner_ids is not None:
             filters.append(
                 SQL(

@@ -14,7 +14,9 @@ class CustomerCreditEngine(models.AbstractModel):
     Exposure (company currency, commercial partner level):
     posted open receivables (positive residuals on every receivable
     account) + draft customer invoices, minus unapplied payments and open
-    credit notes when the company nets them. Everything a posting check
+    credit notes when the company nets them, over the company's whole
+    group (its top company and every branch: they share the receivable
+    accounts and the currency). Everything a posting check
     needs is read with a constant number of queries, whatever the number
     of open items.
     """
@@ -28,7 +30,9 @@ class CustomerCreditEngine(models.AbstractModel):
     @api.model
     def _exposure_query(self, company, partner_ids=None, today=None, exclude_move_ids=()):
         """One grouped query: a row per commercial partner with its open
-        receivable, overdue part, unapplied credits and draft invoices."""
+        receivable, overdue part, unapplied credits and draft invoices, in
+        the company's whole group; the tolerance and the netting are the
+        company's own."""
         today = today or fields.Date.context_today(self)
         overdue_before = today - timedelta(days=max(company.customer_credit_overdue_tolerance, 0))
         if partner_ids is None:
@@ -55,7 +59,7 @@ class CustomerCreditEngine(models.AbstractModel):
                   FROM account_move_line line
                   JOIN account_account account ON account.id = line.account_id
                   JOIN res_partner partner ON partner.id = line.partner_id
-                 WHERE line.company_id = %(company)s
+                 WHERE line.company_id IN %(group)s
                    AND line.parent_state = 'posted'
                    AND account.account_type = 'asset_receivable'
                    AND NOT line.reconciled
@@ -65,7 +69,7 @@ class CustomerCreditEngine(models.AbstractModel):
             drafts AS (
                 SELECT move.commercial_partner_id AS partner_id, SUM(move.amount_total_signed) AS draft
                   FROM account_move move
-                 WHERE move.company_id = %(company)s
+                 WHERE move.company_id IN %(group)s
                    AND move.state = 'draft'
                    AND move.move_type = 'out_invoice'
                    AND %(draft_scope)s
@@ -81,7 +85,7 @@ class CustomerCreditEngine(models.AbstractModel):
               FROM items
               FULL JOIN drafts ON drafts.partner_id = items.partner_id
             """,
-            company=company.id,
+            group=tuple(company._customer_ledger_group().ids),
             overdue_before=overdue_before,
             line_scope=line_scope,
             draft_scope=draft_scope,

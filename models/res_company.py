@@ -60,6 +60,12 @@ class ResCompany(models.Model):
         "1-30, 31-60, 61-90, 91-120 and over 120 days.",
     )
 
+    def _customer_ledger_group(self):
+        """The company's whole group: its top company and every branch
+        under it, which share the receivable accounts (as sudo records)."""
+        self.ensure_one()
+        return self.sudo().search([("id", "child_of", self.root_id.id)])
+
     @api.constrains("customer_aging_buckets")
     def _check_customer_aging_buckets(self):
         for company in self:

@@ -8,9 +8,10 @@ CREDIT_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 CREDIT_SETTINGS = ("credit_limit", "customer_credit_policy", "customer_credit_hold")
 
 
-def _credit_figure(string):
+def _credit_figure(string, help=None):
     return fields.Monetary(
         string=string,
+        help=help,
         currency_field="customer_credit_currency_id",
         compute="_compute_customer_credit",
         groups=CREDIT_GROUPS,
@@ -51,7 +52,12 @@ class ResPartner(models.Model):
     customer_credit_overdue = _credit_figure("Overdue")
     customer_credit_draft = _credit_figure("Draft Invoices")
     customer_credit_unapplied = _credit_figure("Unapplied Credits")
-    customer_credit_exposure = _credit_figure("Credit Exposure")
+    customer_credit_exposure = _credit_figure(
+        "Credit Exposure",
+        help="Open receivables and draft invoices, less unapplied credits when the company nets them, in the "
+        "current company and every company of its group (the top company and all its branches, which share the "
+        "receivable accounts).",
+    )
     customer_credit_available = _credit_figure("Available Credit")
     customer_credit_over_limit = fields.Boolean(
         string="Over Credit Limit",
@@ -75,8 +81,9 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_customer_credit(self):
-        """Figures of the commercial partner in the current company, for all
-        displayed partners with two queries."""
+        """Figures of the commercial partner in the current company (its
+        exposure over the company's whole group), for all displayed
+        partners with two queries."""
         company = self.env.company
         commercial = self.commercial_partner_id.filtered("id")
         engine = self.env["customer.credit.engine"]
@@ -188,7 +195,7 @@ class ResPartner(models.Model):
             "views": [(self.env.ref("account.view_move_line_tree").id, "list"), (False, "form")],
             "domain": [
                 ("partner_id", "child_of", partner.id),
-                ("company_id", "=", self.env.company.id),
+                ("company_id", "in", self.env.company._customer_ledger_group().ids),
                 ("parent_state", "=", "posted"),
                 ("account_id.account_type", "=", "asset_receivable"),
                 ("reconciled", "=", False),
@@ -217,7 +224,7 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
         action["domain"] = [
             ("commercial_partner_id", "=", self.commercial_partner_id.id),
-            ("company_id", "=", self.env.company.id),
+            ("company_id", "in", self.env.company._customer_ledger_group().ids),
             ("state", "=", "draft"),
             ("move_type", "=", "out_invoice"),
         ]

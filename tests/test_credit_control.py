@@ -353,6 +353,50 @@ class TestCreditControl(LedgerTestCommon):
         )
         self.assertFalse(self.env["customer.credit.log"].with_user(user).search([]))
 
+    def test_branches_share_the_exposure_of_their_group(self):
+        """A parent company and its branches share the receivable accounts:
+        what the customer owes anywhere in the group counts against the
+        limit of the company that invoices, set per company."""
+        self.company.write(
+            {"child_ids": [Command.create({"name": "Credit Branch 1"}), Command.create({"name": "Credit Branch 2"})]}
+        )
+        self.env.cr.precommit.run()  # the branches' accounting set-up
+        branch_1, branch_2 = self.company.child_ids.sorted("name")
+        self.env.user.company_ids |= branch_1 | branch_2
+        self.customer.with_company(branch_1).write({"customer_credit_policy": "fixed", "credit_limit": 1500.0})
+        self.assertEqual(self._post(600.0).state, "posted")
+        self.assertEqual(self._post(500.0, company=branch_2).state, "posted", "no limit in the second branch")
+        self.env.invalidate_all()
+        in_branch_1 = self.customer.with_company(branch_1)
+        self.assertAlmostEqual(in_branch_1.customer_credit_exposure, 1100.0, msg="the parent's and the sibling's items")
+        self.assertAlmostEqual(in_branch_1.customer_credit_available, 400.0)
+        draft = self._draft(400.0, company=branch_1)
+        self.assertRegex(draft.customer_credit_banner, r"400\.00 of \D*1,500\.00")
+        self.assertEqual(draft.customer_credit_banner_level, "info")
+        draft.action_post()
+        self.assertEqual(draft.state, "posted", "1,500.00: exactly at the branch's limit")
+        message = self._refused(self._draft(0.01, company=branch_1))
+        self.assertIn("1,500.01", message)
+        # The parent's limit of 1,000 is now passed by the group's items.
+        self.env.invalidate_all()
+        in_parent = self.customer.with_company(self.company)
+        self.assertAlmostEqual(in_parent.customer_credit_exposure, 1500.0)
+        self.assertTrue(in_parent.customer_credit_over_limit)
+        self.assertIn(self.customer, self.env["res.partner"].search([("customer_credit_over_limit", "=", True)]))
+        self._refused(self._draft(1.0))
+        self.assertEqual(self._log("blocked").company_id, branch_1 | self.company, "each refusal logged in its company")
+        action = in_branch_1.action_open_credit_open_items()
+        items = self.env["account.move.line"].search(action["domain"])
+        self.assertEqual(items.company_id, self.company | branch_1 | branch_2)
+        self.assertAlmostEqual(sum(items.mapped("amount_residual")), 1500.0)
+        # Another group's items stay out.
+        other = self.setup_other_company(name="Credit unrelated company")["company"]
+        self.env.user.company_ids |= other
+        self.assertEqual(self._post(700.0, company=other).state, "posted")
+        self.env.invalidate_all()
+        self.assertAlmostEqual(self.customer.with_company(branch_2).customer_credit_exposure, 1500.0)
+        self.assertAlmostEqual(self.customer.with_company(other).customer_credit_exposure, 700.0)
+
     def test_merged_duplicate_keeps_limits_and_holds(self):
         """A user who may merge contacts but not set limits merges a
         duplicate into the customer: the customer keeps its own limit,
