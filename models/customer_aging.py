@@ -61,16 +61,18 @@ class CustomerAgingEngine(models.AbstractModel):
     ):
         """SQL of the open items on ``as_of``: one row per journal item with
         its open amount in company and in document currency. ``company``
-        None covers every company; ``as_of`` may be an SQL expression (the
-        live analysis view uses ``CURRENT_DATE``)."""
+        covers its whole group (its top company and every branch: they share
+        the receivable accounts, and a payment to one may settle an invoice
+        of another); None covers every company. ``as_of`` may be an SQL
+        expression (the live analysis view uses ``CURRENT_DATE``)."""
         filters = [SQL("TRUE")]
+        partial_filter = SQL("TRUE")
         if company:
-            filters.append(SQL("line.company_id = %s", company.id))
-        # A reconciliation may join items of a company and of its branches
-        # (they share accounts): it belongs to the invoice's side, so the
-        # company's own items may be reconciled under a branch's, or the
-        # other way round.
-        partial_filter = SQL("company_id = ANY(%s)", company._customer_ledger_group().ids) if company else SQL("TRUE")
+            group = company._customer_ledger_group().ids
+            filters.append(SQL("line.company_id = ANY(%s)", group))
+            # A reconciliation between two companies of the group belongs to
+            # the invoice's side.
+            partial_filter = SQL("company_id = ANY(%s)", group)
         if partner_ids is not None:
             filters.append(
                 SQL(

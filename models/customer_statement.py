@@ -169,7 +169,7 @@ class CustomerStatement(models.Model):
         move = self.env["account.move"].search(
             [
                 ("commercial_partner_id", "=", partner.id),
-                ("company_id", "=", company.id),
+                ("company_id", "in", company._customer_ledger_group().ids),
                 ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"),
             ],
@@ -408,7 +408,7 @@ class CustomerStatement(models.Model):
             "view_mode": "list,form",
             "domain": [
                 ("partner_id", "child_of", self.partner_id.id),
-                ("company_id", "=", self.company_id.id),
+                ("company_id", "in", self.company_id._customer_ledger_group().ids),
                 ("parent_state", "=", "posted"),
                 ("account_id.account_type", "=", "asset_receivable"),
                 ("date", "<=", self.date_to),
@@ -455,10 +455,11 @@ class CustomerStatement(models.Model):
     @api.model
     def _cron_send_monthly_statements(self, batch_size=50):
         """Last month's statement to every customer who opted in, a batch
-        per call; statements already made for the month are skipped, so a
-        killed worker resumes where it stopped."""
+        per call, from the top company of each group (a statement covers the
+        group's branches); statements already made for the month are
+        skipped, so a killed worker resumes where it stopped."""
         date_from, date_to = self._previous_month()
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].search([("parent_id", "=", False)]):
             Partner = self.env["res.partner"].with_company(company)
             opted = Partner.search([("customer_statement_opt_in", "=", True), ("parent_id", "=", False)])
             quarter_end = date_to.month % 3 == 0
@@ -485,7 +486,7 @@ class CustomerStatement(models.Model):
     @api.model
     def _with_receivables(self, partners, company, date_to):
         """The customers among ``partners`` with receivable items in
-        ``company`` up to ``date_to``."""
+        ``company``'s group up to ``date_to``."""
         if not partners:
             return partners
         self.env["account.move.line"].flush_model()
@@ -495,10 +496,10 @@ class CustomerStatement(models.Model):
                      FROM account_move_line line
                      JOIN account_account account ON account.id = line.account_id
                      JOIN res_partner partner ON partner.id = line.partner_id
-                    WHERE line.company_id = %s AND line.parent_state = 'posted'
+                    WHERE line.company_id = ANY(%s) AND line.parent_state = 'posted'
                       AND account.account_type = 'asset_receivable' AND line.date <= %s
                       AND partner.commercial_partner_id = ANY(%s)""",
-                company.id,
+                company._customer_ledger_group().ids,
                 date_to,
                 partners.ids,
             )

@@ -16,7 +16,11 @@ class CustomerStatementEngine(models.AbstractModel):
     on its receivable accounts with a running balance, closing balance, and
     the aging at the end date from the aging engine.
 
-    In company currency every receivable item counts (its balance); in
+    A statement covers the company's whole group (its top company and every
+    branch): they share the receivable accounts, and a payment to one may
+    settle an invoice of another, so only the group's items together give
+    the customer's balance. In company currency every receivable item
+    counts (its balance); in
     another currency only the items in that currency count (their amount in
     that currency). ``_figures`` reads them from the ledger in a form a
     statement keeps; ``_present`` makes them ready for the templates.
@@ -51,13 +55,13 @@ class CustomerStatementEngine(models.AbstractModel):
               FROM account_move_line line
               JOIN account_account account ON account.id = line.account_id
               JOIN account_move move ON move.id = line.move_id
-             WHERE line.company_id = %(company)s
+             WHERE line.company_id = ANY(%(group)s)
                AND line.parent_state = 'posted'
                AND account.account_type = 'asset_receivable'
                AND line.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = %(partner)s)
                AND %(currency_filter)s
             """,
-            company=company.id,
+            group=company._customer_ledger_group().ids,
             partner=partner.id,
             currency_filter=currency_filter,
         )

@@ -59,6 +59,15 @@ class LedgerTestCommon(AccountTestInvoicingCommon):
             {"payment_date": payment_date}
         )._create_payments()
 
+    def _branches(self, *names):
+        """Branches of the company with these names (sorted by name), with
+        their accounting set up and allowed to the test user."""
+        self.company.write({"child_ids": [Command.create({"name": name}) for name in names]})
+        self.env.cr.precommit.run()  # the branches' accounting set-up
+        branches = self.company.child_ids.sorted("name")
+        self.env.user.company_ids |= branches
+        return branches
+
     def _contact_manager(self, login, groups="account.group_account_invoice"):
         """A user of the company who may create, edit and merge contacts,
         with ``groups`` besides and no ledger right unless given."""

@@ -146,15 +146,14 @@ class TestAging(LedgerTestCommon):
         rows = self.engine._aged(other, self.as_of, self.bounds, partner_ids=self.customer.ids)
         self.assertEqual(rows[0]["total"], 700.0)
 
-    def test_advance_payment_applied_to_a_branch_invoice(self):
+    def test_a_company_and_its_branches_share_aging_and_statements(self):
         """A branch shares its parent's accounts, so the parent's advance
-        payment can settle the branch's invoice; the reconciliation then
-        belongs to the branch (the invoice's side). Before the invoice, the
-        payment is still the parent's open credit."""
-        self.company.write({"child_ids": [Command.create({"name": "Aging Branch"})]})
-        self.env.cr.precommit.run()  # the branch's accounting set-up
-        branch = self.company.child_ids
-        self.env.user.company_ids |= branch
+        payment can settle the branch's invoice (the reconciliation then
+        belongs to the branch, the invoice's side). The aging and the
+        statements of either company cover the group: before the invoice,
+        the payment is the customer's open credit; after it, only what is
+        still owed, and a statement's closing balance is its aging's total."""
+        branch = self._branches("Aging Branch")
         payment = self.env["account.payment"].create(
             {
                 "payment_type": "inbound",
@@ -165,19 +164,22 @@ class TestAging(LedgerTestCommon):
             }
         )
         payment.action_post()
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "company_id": branch.id,
-                "partner_id": self.customer.id,
-                "invoice_date": date(2026, 1, 20),
-                "invoice_date_due": date(2026, 1, 20),
-                "invoice_line_ids": [
-                    Command.create({"name": "Goods", "quantity": 1, "price_unit": 300.0, "tax_ids": []})
-                ],
-            }
+        invoice, unpaid = (
+            self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "company_id": branch.id,
+                    "partner_id": self.customer.id,
+                    "invoice_date": day,
+                    "invoice_date_due": day,
+                    "invoice_line_ids": [
+                        Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                    ],
+                }
+            )
+            for day, amount in ((date(2026, 1, 20), 300.0), (date(2026, 1, 25), 200.0))
         )
-        invoice.action_post()
+        (invoice | unpaid).action_post()
         (payment.move_id.line_ids | invoice.line_ids).filtered(
             lambda line: line.account_id.account_type == "asset_receivable"
         ).reconcile()
@@ -185,12 +187,28 @@ class TestAging(LedgerTestCommon):
         self.assertEqual(payment.company_id, self.company)
         self.assertEqual(invoice.line_ids.matched_credit_ids.company_id, branch)
 
-        self.assertEqual(self._aged(as_of=date(2026, 1, 10))[0]["total"], -300.0, "the parent's open credit")
-        rows = self.engine._aged(branch, date(2026, 1, 10), self.bounds, partner_ids=self.customer.ids)
-        self.assertEqual(rows, [], "the branch's invoice comes later")
-        self.assertEqual(self._aged(as_of=date(2026, 1, 20)), [])
-        rows = self.engine._aged(branch, date(2026, 1, 20), self.bounds, partner_ids=self.customer.ids)
-        self.assertEqual(rows, [])
+        for company in (self.company, branch):
+            for as_of, total in ((date(2026, 1, 10), -300.0), (date(2026, 1, 20), None), (date(2026, 1, 31), 200.0)):
+                rows = self.engine._aged(company, as_of, self.bounds, partner_ids=self.customer.ids)
+                self.assertEqual([row["total"] for row in rows], [total] if total else [], f"{company.name} {as_of}")
+            figures = self.env["customer.statement.engine"]._figures(
+                company, self.customer, date(2026, 1, 1), date(2026, 1, 31), bounds=self.bounds
+            )
+            self.assertEqual(
+                [(line["kind"], line["debit"], line["credit"], line["balance"]) for line in figures["lines"]],
+                [("payment", 0.0, 300.0, -300.0), ("invoice", 300.0, 0.0, 0.0), ("invoice", 200.0, 0.0, 200.0)],
+            )
+            self.assertEqual(figures["closing"], 200.0)
+            self.assertEqual(sum(figures["aging"]), 200.0, "the aging at the end date gives the closing balance")
+        wizard = self.env["customer.aging.report"].create(
+            {"company_id": branch.id, "as_of": date(2026, 1, 31), "partner_ids": [Command.set(self.customer.ids)]}
+        )
+        data = wizard._get_report_data()
+        self.assertEqual(data["companies"], f"Aging Branch, {self.company.name}")
+        self.assertEqual(data["total"], 200.0)
+        # A company of another group keeps its items to itself.
+        other = self.setup_other_company(name="Aging unrelated company")["company"]
+        self.assertEqual(self.engine._aged(other, date(2026, 1, 31), self.bounds, partner_ids=self.customer.ids), [])
 
     def test_group_by_class_and_salesperson(self):
         tier_a = self.env.ref("account_customer_ledger.class_value_tier_a")

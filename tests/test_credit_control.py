@@ -357,12 +357,7 @@ class TestCreditControl(LedgerTestCommon):
         """A parent company and its branches share the receivable accounts:
         what the customer owes anywhere in the group counts against the
         limit of the company that invoices, set per company."""
-        self.company.write(
-            {"child_ids": [Command.create({"name": "Credit Branch 1"}), Command.create({"name": "Credit Branch 2"})]}
-        )
-        self.env.cr.precommit.run()  # the branches' accounting set-up
-        branch_1, branch_2 = self.company.child_ids.sorted("name")
-        self.env.user.company_ids |= branch_1 | branch_2
+        branch_1, branch_2 = self._branches("Credit Branch 1", "Credit Branch 2")
         self.customer.with_company(branch_1).write({"customer_credit_policy": "fixed", "credit_limit": 1500.0})
         self.assertEqual(self._post(600.0).state, "posted")
         self.assertEqual(self._post(500.0, company=branch_2).state, "posted", "no limit in the second branch")

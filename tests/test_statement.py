@@ -303,6 +303,29 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertEqual(set(made.mapped("date_to")), {month_end})
         self.assertEqual(made.mapped("state"), ["sent"] * 3)
 
+    def test_periodic_statement_from_the_top_company_covers_its_branches(self):
+        """A customer who bought from a branch gets one periodic statement,
+        from the branch's top company, with the branch's invoice: not one
+        from each company of the group."""
+        branch = self._branches("Statement Branch")
+        month_end = fields.Date.context_today(self.env["res.partner"]).replace(day=1) - timedelta(days=1)
+        customer = self._statement_customer(self.env, "Branch Buyer")
+        customer.customer_statement_opt_in = True
+        invoice = self._post_document(self.env["account.move"].with_company(branch).env, customer, month_end, 45.0)
+        self.assertEqual(invoice.company_id, branch)
+        Statement = self.env["customer.statement"].sudo()
+        with (
+            patch.object(type(Statement), "_render_pdf", lambda self: b"%PDF-1.4 test"),
+            patch.object(type(self.env["ir.cron"]), "_notify_progress", lambda self, done, remaining: None),
+        ):
+            for _call in range(3):
+                Statement._cron_send_monthly_statements()
+        made = Statement.search([("partner_id", "=", customer.id)])
+        self.assertEqual(made.company_id, self.company)
+        self.assertEqual(len(made), 1)
+        self.assertEqual(made.closing_balance, 45.0)
+        self.assertEqual([line["reference"] for line in made.figures["lines"]], [invoice.name])
+
     def test_pdf_renders_in_chinese(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)

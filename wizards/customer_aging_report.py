@@ -143,6 +143,9 @@ class CustomerAgingReport(models.TransientModel):
         return {
             "title": dict(self._fields["report_type"]._description_selection(self.env))[self.report_type],
             "company": self.company_id,
+            "companies": ", ".join(
+                (self.company_id | self.company_id._customer_ledger_group().sorted("name")).mapped("name")
+            ),
             "currency": self.company_id.currency_id,
             "as_of": self.as_of,
             "as_of_text": format_date(self.env, self.as_of),
@@ -241,7 +244,7 @@ class CustomerAgingReport(models.TransientModel):
             sheet.set_column(1, len(data["columns"]) + 1 + len(data["currencies"]), 14)
             row = 0
             sheet.write(row, 0, data["title"], bold)
-            sheet.write(row, 1, data["company"].name)
+            sheet.write(row, 1, data["companies"])
             row += 1
             sheet.write(row, 0, self.env._("As of"))
             sheet.write(row, 1, data["as_of_text"])
