@@ -162,57 +162,92 @@ class CustomerCreditEngine(models.AbstractModel):
     # Limits
     # ------------------------------------------------------------------
     @api.model
+    def _credit_chain(self, company):
+        """The company, then its parent companies up to the top one: where
+        a branch's credit settings come from when it has none of its own."""
+        return company.sudo().parent_ids[::-1]
+
+    @api.model
     def _limits_query(self, company, partner_ids=None, scope=None):
         """One query: a row per commercial partner with its effective limit
-        in ``company`` (NULL for no limit), its hold flag and the class the
-        limit comes from. The customer's own limit, "no limit", or by
-        default the limit of its credit grade, else of its first class (by
-        dimension sequence) that sets one."""
-        Partner = self.env["res.partner"].with_company(company)
-        fallback = {
-            fname: Partner._fields[fname].get_company_dependent_fallback(Partner)
-            for fname in ("customer_credit_policy", "credit_limit", "customer_credit_hold")
-        }
+        in ``company`` (NULL for no limit), the company whose hold holds it
+        (NULL if none), and where the limit comes from: the company whose
+        own limit or "no limit" applies, else the class (and its company).
+
+        In a branch, an own limit or "no limit" of the branch applies, else
+        the nearest parent company's; without either, the limit of the
+        customer's credit grade, else of its first class (by dimension
+        sequence) that sets one, in the branch or else in the nearest parent
+        company that classified it. A hold in the company or in any parent
+        company holds the customer."""
+        chain = self._credit_chain(company)
+        Partner = self.env["res.partner"]
+
+        def setting(fname, link, cast, default):
+            fallback = Partner._fields[fname].get_company_dependent_fallback(Partner.with_company(link))
+            return SQL(f"COALESCE((p.{fname} ->> %s){cast}, %s)", str(link.id), fallback or default)
+
+        policies = [setting("customer_credit_policy", link, "", "default") for link in chain]
+        limit_company = SQL(" ").join(
+            SQL("WHEN %s IN ('fixed', 'none') THEN %s", policy, link.id)
+            for link, policy in zip(chain, policies, strict=True)
+        )
+        own_limit = SQL(" ").join(
+            SQL(
+                "WHEN %(policy)s = 'none' THEN NULL WHEN %(policy)s = 'fixed' THEN %(limit)s",
+                policy=policy,
+                limit=setting("credit_limit", link, "::numeric", 0.0),
+            )
+            for link, policy in zip(chain, policies, strict=True)
+        )
+        hold_company = SQL(" ").join(
+            SQL("WHEN %s THEN %s", setting("customer_credit_hold", link, "::boolean", False), link.id) for link in chain
+        )
         if scope is None:
             scope = SQL("TRUE") if partner_ids is None else SQL("p.id = ANY(%s)", list(partner_ids))
         return SQL(
             """
             WITH class_limit AS (
                 SELECT DISTINCT ON (assignment.partner_id)
-                       assignment.partner_id, cls.id AS class_id, cls.credit_limit
+                       assignment.partner_id, cls.id AS class_id, cls.credit_limit, assignment.company_id
                   FROM customer_class_assignment assignment
                   JOIN customer_class cls ON cls.id = assignment.class_id
                   JOIN customer_class_dimension dim ON dim.id = cls.dimension_id
-                 WHERE assignment.company_id = %(company)s
+                 WHERE assignment.company_id = ANY(%(chain)s)
                    AND cls.use_credit_limit
-                 ORDER BY assignment.partner_id, dim.code = 'credit_grade' DESC, dim.sequence, dim.id
+                 ORDER BY assignment.partner_id, array_position(%(chain)s, assignment.company_id),
+                          dim.code = 'credit_grade' DESC, dim.sequence, dim.id
+            ),
+            own AS (
+                SELECT p.id AS partner_id,
+                       CASE %(limit_company)s END AS limit_company_id,
+                       CASE %(own_limit)s END AS own_limit,
+                       CASE %(hold_company)s END AS hold_company_id
+                  FROM res_partner p
+                 WHERE p.id = p.commercial_partner_id
+                   AND %(scope)s
             )
-            SELECT p.id AS partner_id,
-                   CASE COALESCE(p.customer_credit_policy ->> %(key)s, %(policy)s)
-                        WHEN 'none' THEN NULL
-                        WHEN 'fixed' THEN COALESCE((p.credit_limit ->> %(key)s)::numeric, %(own_limit)s)
-                        ELSE class_limit.credit_limit
-                   END AS credit_limit,
-                   COALESCE(p.customer_credit_policy ->> %(key)s, %(policy)s) AS policy,
-                   COALESCE((p.customer_credit_hold ->> %(key)s)::boolean, %(hold)s) AS hold,
-                   class_limit.class_id
-              FROM res_partner p
-              LEFT JOIN class_limit ON class_limit.partner_id = p.id
-             WHERE p.id = p.commercial_partner_id
-               AND %(scope)s
+            SELECT own.partner_id,
+                   CASE WHEN own.limit_company_id IS NULL THEN class_limit.credit_limit
+                        ELSE own.own_limit END AS credit_limit,
+                   own.limit_company_id,
+                   CASE WHEN own.limit_company_id IS NULL THEN class_limit.class_id END AS class_id,
+                   CASE WHEN own.limit_company_id IS NULL THEN class_limit.company_id END AS class_company_id,
+                   own.hold_company_id
+              FROM own
+              LEFT JOIN class_limit ON class_limit.partner_id = own.partner_id
             """,
-            key=str(company.id),
-            policy=fallback["customer_credit_policy"] or "default",
-            own_limit=fallback["credit_limit"] or 0.0,
-            hold=bool(fallback["customer_credit_hold"]),
-            company=company.id,
+            chain=chain.ids,
+            limit_company=limit_company,
+            own_limit=own_limit,
+            hold_company=hold_company,
             scope=scope,
         )
 
     @api.model
     def _get_limits(self, company, partners):
-        """``{commercial partner id: (limit or None, on hold, source)}`` in
-        ``company``."""
+        """``{commercial partner id: (limit or None, holding company or
+        False, source)}`` in ``company``."""
         if not partners:
             return {}
         self.env["res.partner"].flush_model()
@@ -222,18 +257,26 @@ class CustomerCreditEngine(models.AbstractModel):
         rows = self.env.cr.dictfetchall()
         classes = self.env["customer.class"].browse([row["class_id"] for row in rows if row["class_id"]])
         names = dict(zip(classes.ids, classes.mapped("display_name"), strict=True))
+        Company = self.env["res.company"].sudo()
         limits = {}
         for row in rows:
-            if row["policy"] == "none":
-                source = self.env._("No limit")
-            elif row["policy"] == "fixed":
-                source = self.env._("Customer limit")
+            if row["limit_company_id"]:
+                origin = row["limit_company_id"]
+                if row["credit_limit"] is None:
+                    source = self.env._("No limit")
+                else:
+                    source = self.env._("Customer limit")
             elif row["class_id"]:
+                origin = row["class_company_id"]
                 source = self.env._("Class %s", names[row["class_id"]])
             else:
+                origin = company.id
                 source = self.env._("No limit")
+            if origin != company.id:
+                source = self.env._("%(limit)s, set in %(company)s", limit=source, company=Company.browse(origin).name)
             limit = float(row["credit_limit"]) if row["credit_limit"] is not None else None
-            limits[row["partner_id"]] = (limit, row["hold"], source)
+            hold = Company.browse(row["hold_company_id"]) if row["hold_company_id"] else False
+            limits[row["partner_id"]] = (limit, hold, source)
         return limits
 
     @api.model
@@ -323,8 +366,10 @@ class CustomerCreditEngine(models.AbstractModel):
         """The credit rules these figures break, as (code, text) pairs."""
         currency = company.currency_id
         reasons = []
-        if hold:
+        if hold == company:
             reasons.append(("hold", self.env._("the customer is on credit hold")))
+        elif hold:
+            reasons.append(("hold", self.env._("the customer is on credit hold in %s", hold.name)))
         if limit is not None and currency.compare_amounts(figures["exposure"], limit) > 0:
             reasons.append(
                 (

@@ -47,6 +47,13 @@ class ResPartner(models.Model):
     customer_credit_limit_source = fields.Char(
         string="Limit From", compute="_compute_customer_credit", groups=CREDIT_GROUPS
     )
+    customer_credit_held_in = fields.Char(
+        string="On Credit Hold In",
+        compute="_compute_customer_credit",
+        search="_search_customer_credit_held_in",
+        groups=CREDIT_GROUPS,
+        help="The parent company whose credit hold holds the customer in this branch too.",
+    )
     customer_credit_limit = _credit_figure("Effective Credit Limit")
     customer_credit_open = _credit_figure("Open Receivables")
     customer_credit_overdue = _credit_figure("Overdue")
@@ -93,7 +100,8 @@ class ResPartner(models.Model):
         for partner in self:
             key = partner.commercial_partner_id.id
             figures = exposure.get(key) or engine._empty_exposure()
-            limit, _hold, source = limits.get(key, (None, False, self.env._("No limit")))
+            limit, hold, source = limits.get(key, (None, False, self.env._("No limit")))
+            partner.customer_credit_held_in = hold.name if hold and hold != company else False
             partner.customer_credit_open = figures["open_receivable"]
             partner.customer_credit_overdue = figures["overdue"]
             partner.customer_credit_draft = figures["draft"]
@@ -115,6 +123,16 @@ class ResPartner(models.Model):
             ids.update(self.env["customer.credit.engine"]._over_limit_partner_ids(company))
         positive = (operator == "=") == value
         return [("commercial_partner_id", "in" if positive else "not in", list(ids))]
+
+    def _search_customer_credit_held_in(self, operator, value):
+        """Customers on credit hold in a parent company of the current one."""
+        if operator not in ("=", "!=") or value is not False:
+            raise NotImplementedError(self.env._("Unsupported search on On Credit Hold In."))
+        parents = self.env["customer.credit.engine"]._credit_chain(self.env.company)[1:]
+        held = self.browse()
+        for parent in parents:
+            held |= self.with_company(parent).sudo().search([("customer_credit_hold", "=", True)])
+        return [("commercial_partner_id", "in" if operator == "!=" else "not in", held.ids)]
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -359,6 +359,7 @@ class TestCreditControl(LedgerTestCommon):
         limit of the company that invoices, set per company."""
         branch_1, branch_2 = self._branches("Credit Branch 1", "Credit Branch 2")
         self.customer.with_company(branch_1).write({"customer_credit_policy": "fixed", "credit_limit": 1500.0})
+        self.customer.with_company(branch_2).write({"customer_credit_policy": "none"})
         self.assertEqual(self._post(600.0).state, "posted")
         self.assertEqual(self._post(500.0, company=branch_2).state, "posted", "no limit in the second branch")
         self.env.invalidate_all()
@@ -391,6 +392,48 @@ class TestCreditControl(LedgerTestCommon):
         self.env.invalidate_all()
         self.assertAlmostEqual(self.customer.with_company(branch_2).customer_credit_exposure, 1500.0)
         self.assertAlmostEqual(self.customer.with_company(other).customer_credit_exposure, 700.0)
+
+    def test_branch_without_settings_of_its_own_takes_its_parents(self):
+        """The customer's limit of 1,000 is set in the parent company only:
+        it holds in the branch too, until the branch gives a limit or "no
+        limit" of its own; a hold in the parent holds the customer in the
+        branch; a branch without limits anywhere takes the limit of the
+        customer's class in the parent."""
+        (branch,) = self._branches("Credit Branch")
+        in_branch = self.customer.with_company(branch)
+        self.assertEqual(in_branch.customer_credit_limit_source, f"Customer limit, set in {self.company.name}")
+        self._post(700.0, company=branch)
+        message = self._refused(self._draft(300.01, company=branch))
+        self.assertIn(f"Customer limit, set in {self.company.name}", message)
+        in_branch.write({"customer_credit_policy": "none"})
+        self.assertEqual(self._post(5000.0, company=branch).state, "posted", "the branch's own: no limit")
+        in_branch.write({"customer_credit_policy": "fixed", "credit_limit": 9000.0})
+        self.env.invalidate_all()
+        self.assertEqual(in_branch.customer_credit_limit_source, "Customer limit")
+        self.assertAlmostEqual(in_branch.customer_credit_limit, 9000.0)
+
+        self.customer.with_company(self.company).write({"customer_credit_hold": True})
+        self.env.invalidate_all()
+        self.assertEqual(in_branch.customer_credit_held_in, self.company.name)
+        self.assertFalse(self.customer.with_company(self.company).customer_credit_held_in, "held there itself")
+        held = self.env["res.partner"].with_company(branch).search([("customer_credit_held_in", "!=", False)])
+        self.assertIn(self.customer, held)
+        message = self._refused(self._draft(1.0, company=branch))
+        self.assertIn(f"on credit hold in {self.company.name}", message)
+        self.customer.with_company(self.company).write({"customer_credit_hold": False})
+        self.env.invalidate_all()
+        self.assertFalse(in_branch.customer_credit_held_in)
+        self.assertEqual(self._post(1.0, company=branch).state, "posted")
+
+        newcomer = self.env["res.partner"].create({"name": "Branch Newcomer", "is_company": True})
+        retail = self.env.ref("account_customer_ledger.class_customer_type_retail")
+        retail.write({"use_credit_limit": True, "credit_limit": 100.0})
+        newcomer.sudo().customer_type_id = retail  # a class in the parent company
+        self.assertEqual(
+            newcomer.with_company(branch).customer_credit_limit_source,
+            f"Class {retail.name}, set in {self.company.name}",
+        )
+        self._refused(self._draft(100.01, partner=newcomer, company=branch))
 
     def test_merged_duplicate_keeps_limits_and_holds(self):
         """A user who may merge contacts but not set limits merges a
