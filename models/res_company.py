@@ -62,9 +62,10 @@ class ResCompany(models.Model):
 
     def _customer_ledger_group(self):
         """The company's whole group: its top company and every branch
-        under it, which share the receivable accounts (as sudo records)."""
+        under it, archived ones included, which share the receivable
+        accounts (as sudo records)."""
         self.ensure_one()
-        return self.sudo().search([("id", "child_of", self.root_id.id)])
+        return self.sudo().with_context(active_test=False).search([("id", "child_of", self.root_id.id)])
 
     @api.constrains("customer_aging_buckets")
     def _check_customer_aging_buckets(self):

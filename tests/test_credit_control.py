@@ -392,6 +392,10 @@ class TestCreditControl(LedgerTestCommon):
         self.env.invalidate_all()
         self.assertAlmostEqual(self.customer.with_company(branch_2).customer_credit_exposure, 1500.0)
         self.assertAlmostEqual(self.customer.with_company(other).customer_credit_exposure, 700.0)
+        # An archived branch's items are still owed.
+        branch_2.active = False
+        self.env.invalidate_all()
+        self.assertAlmostEqual(in_parent.customer_credit_exposure, 1500.0)
 
     def test_branch_without_settings_of_its_own_takes_its_parents(self):
         """The customer's limit of 1,000 is set in the parent company only:
