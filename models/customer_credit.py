@@ -59,7 +59,7 @@ class CustomerCreditEngine(models.AbstractModel):
                   FROM account_move_line line
                   JOIN account_account account ON account.id = line.account_id
                   JOIN res_partner partner ON partner.id = line.partner_id
-                 WHERE line.company_id IN %(group)s
+                 WHERE line.company_id = ANY(%(group)s)
                    AND line.parent_state = 'posted'
                    AND account.account_type = 'asset_receivable'
                    AND NOT line.reconciled
@@ -69,7 +69,7 @@ class CustomerCreditEngine(models.AbstractModel):
             drafts AS (
                 SELECT move.commercial_partner_id AS partner_id, SUM(move.amount_total_signed) AS draft
                   FROM account_move move
-                 WHERE move.company_id IN %(group)s
+                 WHERE move.company_id = ANY(%(group)s)
                    AND move.state = 'draft'
                    AND move.move_type = 'out_invoice'
                    AND %(draft_scope)s
@@ -85,7 +85,7 @@ class CustomerCreditEngine(models.AbstractModel):
               FROM items
               FULL JOIN drafts ON drafts.partner_id = items.partner_id
             """,
-            group=tuple(company._customer_ledger_group().ids),
+            group=company._customer_ledger_group().ids,
             overdue_before=overdue_before,
             line_scope=line_scope,
             draft_scope=draft_scope,

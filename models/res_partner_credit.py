@@ -125,13 +125,16 @@ class ResPartner(models.Model):
         return [("commercial_partner_id", "in" if positive else "not in", list(ids))]
 
     def _search_customer_credit_held_in(self, operator, value):
-        """Customers on credit hold in a parent company of the current one."""
+        """Customers on credit hold in a parent company of the current one
+        and not in the current one itself (which its own hold shows)."""
         if operator not in ("=", "!=") or value is not False:
             raise NotImplementedError(self.env._("Unsupported search on On Credit Hold In."))
         parents = self.env["customer.credit.engine"]._credit_chain(self.env.company)[1:]
         held = self.browse()
         for parent in parents:
             held |= self.with_company(parent).sudo().search([("customer_credit_hold", "=", True)])
+        if held:
+            held -= self.sudo().search([("id", "in", held.ids), ("customer_credit_hold", "=", True)])
         return [("commercial_partner_id", "in" if operator == "!=" else "not in", held.ids)]
 
     @api.model_create_multi
