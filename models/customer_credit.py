@@ -185,9 +185,12 @@ class CustomerCreditEngine(models.AbstractModel):
 
         def setting(fname, link, cast, default):
             fallback = Partner._fields[fname].get_company_dependent_fallback(Partner.with_company(link))
-            return SQL(f"COALESCE((p.{fname} ->> %s){cast}, %s)", str(link.id), fallback or default)
+            value = SQL("(p.%s ->> %s)", SQL.identifier(fname), str(link.id))
+            if cast:
+                value = SQL("CAST(%s AS %s)", value, SQL(cast))
+            return SQL("COALESCE(%s, %s)", value, fallback or default)
 
-        policies = [setting("customer_credit_policy", link, "", "default") for link in chain]
+        policies = [setting("customer_credit_policy", link, None, "default") for link in chain]
         limit_company = SQL(" ").join(
             SQL("WHEN %s IN ('fixed', 'none') THEN %s", policy, link.id)
             for link, policy in zip(chain, policies, strict=True)
@@ -196,12 +199,12 @@ class CustomerCreditEngine(models.AbstractModel):
             SQL(
                 "WHEN %(policy)s = 'none' THEN NULL WHEN %(policy)s = 'fixed' THEN %(limit)s",
                 policy=policy,
-                limit=setting("credit_limit", link, "::numeric", 0.0),
+                limit=setting("credit_limit", link, "numeric", 0.0),
             )
             for link, policy in zip(chain, policies, strict=True)
         )
         hold_company = SQL(" ").join(
-            SQL("WHEN %s THEN %s", setting("customer_credit_hold", link, "::boolean", False), link.id) for link in chain
+            SQL("WHEN %s THEN %s", setting("customer_credit_hold", link, "boolean", False), link.id) for link in chain
         )
         if scope is None:
             scope = SQL("TRUE") if partner_ids is None else SQL("p.id = ANY(%s)", list(partner_ids))

@@ -65,7 +65,13 @@ class ResCompany(models.Model):
         under it, archived ones included, which share the receivable
         accounts (as sudo records)."""
         self.ensure_one()
-        return self.sudo().with_context(active_test=False).search([("id", "child_of", self.root_id.id)])
+        # Walked through the branches' cached relation: a statement run or a
+        # report asks for it once per customer.
+        group = level = self.sudo().root_id
+        while level:
+            level = level.all_child_ids
+            group |= level
+        return group
 
     @api.constrains("customer_aging_buckets")
     def _check_customer_aging_buckets(self):
