@@ -135,8 +135,9 @@ class CustomerCreditEngine(models.AbstractModel):
                 )
             )
         if reasons:
-            exception = self.env["customer.credit.exception"].sudo()._find_valid(company, partner).get(partner.id)
-            if exception and exception._covers(amount):
+            exceptions = self.env["customer.credit.exception"].sudo()._find_valid(company, partner)
+            exception = exceptions.get(partner.id, self.env["customer.credit.exception"])._first_covering(amount)
+            if exception:
                 parts.append(self.env._("Credit exception %s covers this invoice.", exception.name))
                 return " ".join(parts), "info"
             verb = (
@@ -351,8 +352,8 @@ class CustomerCreditEngine(models.AbstractModel):
             if not reasons:
                 continue
             snapshot = dict(figures, limit=limit, amount=amount)
-            exception = exceptions.get(partner.id)
-            if exception and exception._covers(amount):
+            exception = exceptions.get(partner.id, self.env["customer.credit.exception"])._first_covering(amount)
+            if exception:
                 exception._consume(amount, partner_moves, snapshot)
                 continue
             message = self._block_message(partner, partner_moves, figures, (limit, source, amount), reasons, currency)

@@ -17,7 +17,12 @@ class CustomerCreditException(models.Model):
         string="Reference", required=True, readonly=True, default=lambda self: self.env._("New"), copy=False
     )
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, index=True, tracking=True
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+        tracking=True,
+        help="The exception covers invoices of this company and of its branches.",
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one(
@@ -139,7 +144,7 @@ class CustomerCreditException(models.Model):
             exception.activity_unlink(["mail.mail_activity_data_todo"])
             exception._log("exception_refused")
 
-    def _log(self, event, moves=None, snapshot=None):
+    def _log(self, event, moves=None, snapshot=None, company=None):
         for exception in self:
             partner = exception.partner_id
             figures = snapshot
@@ -150,26 +155,40 @@ class CustomerCreditException(models.Model):
                 limit = engine._get_limits(exception.company_id, partner)[partner.id][0]
                 figures.update(limit=limit, amount=exception.max_amount)
             self.env["customer.credit.log"]._record(
-                event, exception.company_id, partner, figures, moves=moves, note=exception.reason, exception=exception
+                event,
+                company or exception.company_id,
+                partner,
+                figures,
+                moves=moves,
+                note=exception.reason,
+                exception=exception,
             )
 
     @api.model
     def _find_valid(self, company, partners):
-        """{commercial partner id: the granted, unexpired exception that
-        expires first} for these customers."""
+        """{commercial partner id: its granted, unexpired exceptions} that
+        apply to invoices of this company: its own, then those of its
+        parent companies (a branch takes its parents' credit settings),
+        nearest company first, then the one that expires first."""
         today = fields.Date.context_today(self)
+        chain = self.env["customer.credit.engine"]._credit_chain(company)
+        rank = {member.id: position for position, member in enumerate(chain)}
         found = {}
         for exception in self.search(
             [
-                ("company_id", "=", company.id),
+                ("company_id", "in", chain.ids),
                 ("partner_id", "in", partners.ids),
                 ("state", "=", "approved"),
                 ("date_expiry", ">=", today),
             ],
             order="date_expiry, id",
-        ):
-            found.setdefault(exception.partner_id.id, exception)
+        ).sorted(lambda e: rank[e.company_id.id]):
+            found[exception.partner_id.id] = found.get(exception.partner_id.id, self.browse()) | exception
         return found
+
+    def _first_covering(self, amount):
+        """The first of these exceptions that still covers ``amount``."""
+        return next((exception for exception in self if exception._covers(amount)), self.browse())
 
     def _covers(self, amount):
         self.ensure_one()
@@ -178,9 +197,11 @@ class CustomerCreditException(models.Model):
         return self.currency_id.compare_amounts(self.used_amount + amount, self.max_amount) <= 0
 
     def _consume(self, amount, moves, snapshot):
+        """Count ``amount`` posted under this exception and log it in the
+        company of the posted ``moves`` (a branch may use its parent's)."""
         self.ensure_one()
         vals = {"used_amount": self.used_amount + amount}
         if self.max_amount and self.currency_id.compare_amounts(vals["used_amount"], self.max_amount) >= 0:
             vals["state"] = "used"
         self.sudo().write(vals)
-        self.sudo()._log("exception_used", moves=moves, snapshot=snapshot)
+        self.sudo()._log("exception_used", moves=moves, snapshot=snapshot, company=moves.company_id[:1])

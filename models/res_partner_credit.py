@@ -72,6 +72,14 @@ class ResPartner(models.Model):
         search="_search_customer_credit_over_limit",
         groups=CREDIT_GROUPS,
     )
+    customer_credit_exception_ids = fields.Many2many(
+        "customer.credit.exception",
+        string="Valid Credit Exceptions",
+        compute="_compute_customer_credit_exception_ids",
+        groups=CREDIT_GROUPS,
+        help="Granted, unexpired exceptions that would let this customer's invoices through in the current "
+        "company, in the order postings use them: the company's own, then its parent companies'.",
+    )
 
     customer_credit_score = fields.Float(
         string="Credit Score",
@@ -114,6 +122,14 @@ class ResPartner(models.Model):
             partner.customer_credit_over_limit = (
                 limit is not None and currency.compare_amounts(figures["exposure"], limit) > 0
             )
+
+    @api.depends_context("company")
+    def _compute_customer_credit_exception_ids(self):
+        Exception_ = self.env["customer.credit.exception"]
+        commercial = self.commercial_partner_id.filtered("id")
+        valid = Exception_.sudo()._find_valid(self.env.company, commercial) if commercial else {}
+        for partner in self:
+            partner.customer_credit_exception_ids = valid.get(partner.commercial_partner_id.id, Exception_)
 
     def _search_customer_credit_over_limit(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

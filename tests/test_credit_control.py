@@ -443,6 +443,79 @@ class TestCreditControl(LedgerTestCommon):
         )
         self._refused(self._draft(100.01, partner=newcomer, company=branch))
 
+    def test_branch_uses_its_parents_credit_exceptions(self):
+        """An exception granted in the parent company lets the branch's
+        invoices through, as the parent's limit and hold apply there; the
+        branch's own exception comes first; a branch's exception never
+        covers the parent's invoices. Each use is logged in the company that
+        posted, against the exception it used."""
+        (branch,) = self._branches("Credit Branch")
+        Exception_ = self.env["customer.credit.exception"]
+        self._post(1000.0, company=branch)
+        self._refused(self._draft(300.0, company=branch))
+        in_parent = Exception_.create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "reason": "Head office vouches for the branch's order",
+                "max_amount": 500.0,
+                "date_expiry": self.today,
+                "state": "approved",
+            }
+        )
+        customer_in_branch = self.customer.with_company(branch)
+        self.assertEqual(customer_in_branch.customer_credit_exception_ids, in_parent, "shown on the Credit tab")
+        draft = self._draft(300.0, company=branch)
+        self.assertIn(f"Credit exception {in_parent.name} covers this invoice.", draft.customer_credit_banner)
+        draft.action_post()
+        self.assertEqual(draft.state, "posted")
+        self.assertAlmostEqual(in_parent.used_amount, 300.0)
+        used = self._log("exception_used")
+        self.assertEqual((used.company_id, used.exception_id, used.move_id), (branch, in_parent, draft))
+
+        in_branch = Exception_.create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": branch.id,
+                "reason": "Branch's own",
+                "date_expiry": self.today,
+                "state": "approved",
+            }
+        )
+        self.env.invalidate_all()
+        self.assertEqual(customer_in_branch.customer_credit_exception_ids.ids, [in_branch.id, in_parent.id])
+        self.assertEqual(self.customer.with_company(self.company).customer_credit_exception_ids, in_parent)
+        branch_manager = new_test_user(
+            self.env,
+            login="ledger_branch_credit_manager",
+            groups="base.group_user,account.group_account_invoice,"
+            "account_customer_ledger.group_customer_credit_manager",
+            company_id=branch.id,
+            company_ids=[Command.set(branch.ids)],
+        )
+        self.env.invalidate_all()
+        listed = customer_in_branch.with_user(branch_manager).customer_credit_exception_ids
+        self.assertEqual(
+            [row["name"] for row in listed.read(["name"])],
+            [in_branch.name, in_parent.name],
+            "a user of the branch reads both",
+        )
+        with self.assertRaises(AccessError):
+            in_parent.with_user(branch_manager).with_company(branch).write(
+                {"date_expiry": self.today + timedelta(days=30)}
+            )
+        self._post(150.0, company=branch)
+        self.assertAlmostEqual(in_parent.used_amount, 300.0, msg="the branch's own exception comes first")
+        self.assertEqual(self._log("exception_used")[:1].exception_id, in_branch)
+        in_branch.write({"state": "used"})
+        message = self._refused(self._draft(250.0, company=branch))
+        self.assertIn("exceeds the credit limit", message, "the parent's 200 left do not cover 250")
+        self._post(200.0, company=branch)
+        self.assertEqual(in_parent.state, "used")
+
+        in_branch.write({"state": "approved"})
+        self._refused(self._draft(1.0))  # the parent's invoice: the branch's exception does not cover it
+
     def test_merged_duplicate_keeps_limits_and_holds(self):
         """A user who may merge contacts but not set limits merges a
         duplicate into the customer: the customer keeps its own limit,
