@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
 
 CREDIT_MANAGER_GROUP = "account_customer_ledger.group_customer_credit_manager"
 
@@ -130,6 +131,14 @@ class CustomerCreditException(models.Model):
         for exception in self:
             if exception.state != "requested":
                 raise UserError(self.env._("Only a requested exception can be granted."))
+            if exception.date_expiry < fields.Date.context_today(self):
+                raise UserError(
+                    self.env._(
+                        "%(exception)s expired on %(date)s: set a later Valid Until date before granting it.",
+                        exception=exception.name,
+                        date=format_date(self.env, exception.date_expiry),
+                    )
+                )
             exception.write({"state": "approved", "approved_by": self.env.uid, "approved_on": fields.Datetime.now()})
             exception.activity_feedback(["mail.mail_activity_data_todo"])
             exception._log("exception_granted")

@@ -240,6 +240,14 @@ class TestCreditControl(LedgerTestCommon):
         )
         self.assertEqual(expired.state, "approved")
         self._refused(self._draft(1.0))
+        late = Exception_.with_user(self.user).create(
+            {"partner_id": self.customer.id, "reason": "Asked too late", "date_expiry": self.today - timedelta(days=1)}
+        )
+        with self.assertRaisesRegex(UserError, "expired on .*: set a later Valid Until date"):
+            late.with_user(self.credit_manager).action_approve()
+        late.with_user(self.credit_manager).write({"date_expiry": self.today})
+        late.with_user(self.credit_manager).action_approve()
+        self.assertEqual(self._post(1.0).state, "posted")
 
     def test_credit_grade_from_payment_behaviour_sets_default_limit(self):
         grade = self.env.ref("account_customer_ledger.dimension_credit_grade")
