@@ -11,6 +11,18 @@ CREDIT_WEIGHT_FIELDS = {
     "utilisation": "customer_credit_weight_utilisation",
 }
 
+LEDGER_SETTINGS = (
+    "customer_credit_mode",
+    "customer_credit_overdue_tolerance",
+    "customer_credit_block_overdue",
+    "customer_credit_overdue_amount",
+    "customer_credit_net_unapplied",
+    *CREDIT_WEIGHT_FIELDS.values(),
+    "customer_aging_buckets",
+    "customer_statement_reminder_days",
+    "customer_statement_request_confirmation",
+)
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -80,10 +92,21 @@ class ResCompany(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        return super().create([self._normalize_aging_buckets(vals) for vals in vals_list])
+        return super().create(
+            [self._normalize_aging_buckets(self._with_parent_ledger_settings(vals)) for vals in vals_list]
+        )
 
     def write(self, vals):
         return super().write(self._normalize_aging_buckets(vals))
+
+    def _with_parent_ledger_settings(self, vals):
+        """A new branch starts with its parent company's credit, aging and
+        statement settings, except those given; it changes them in its own
+        settings afterwards."""
+        parent = self.browse(vals.get("parent_id") or self.env.context.get("default_parent_id")).sudo()
+        if not parent:
+            return vals
+        return {**{fname: parent[fname] for fname in LEDGER_SETTINGS}, **vals}
 
     def _normalize_aging_buckets(self, vals):
         """Bucket days are stored as ``30,60,90`` however they were typed:

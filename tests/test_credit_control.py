@@ -451,6 +451,54 @@ class TestCreditControl(LedgerTestCommon):
         )
         self._refused(self._draft(100.01, partner=newcomer, company=branch))
 
+    def test_new_branch_starts_with_its_parents_settings(self):
+        """A branch created under a company that warns instead of blocking
+        warns too, with the parent's tolerance, overdue rule and aging
+        buckets, until its own settings say otherwise; settings given at
+        creation are kept."""
+        self.company.write(
+            {
+                "customer_credit_mode": "warn",
+                "customer_credit_overdue_tolerance": 10,
+                "customer_credit_block_overdue": True,
+                "customer_credit_overdue_amount": 250.0,
+                "customer_credit_weight_dso": 40,
+                "customer_aging_buckets": "15, 45",
+                "customer_statement_reminder_days": 3,
+            }
+        )
+        (branch,) = self._branches("Credit Branch")
+        self.assertEqual(
+            branch.read(
+                [
+                    "customer_credit_mode",
+                    "customer_credit_overdue_tolerance",
+                    "customer_credit_block_overdue",
+                    "customer_credit_overdue_amount",
+                    "customer_credit_weight_dso",
+                    "customer_aging_buckets",
+                    "customer_statement_reminder_days",
+                ]
+            )[0],
+            {
+                "id": branch.id,
+                "customer_credit_mode": "warn",
+                "customer_credit_overdue_tolerance": 10,
+                "customer_credit_block_overdue": True,
+                "customer_credit_overdue_amount": 250.0,
+                "customer_credit_weight_dso": 40,
+                "customer_aging_buckets": "15,45",
+                "customer_statement_reminder_days": 3,
+            },
+        )
+        over = self._post(1200.0, company=branch)
+        self.assertEqual(over.state, "posted", "warned, not refused, as in the parent")
+        self.assertEqual(self._log("warned").company_id, branch)
+        own = self.env["res.company"].create(
+            {"name": "Credit Branch Off", "parent_id": self.company.id, "customer_credit_mode": "off"}
+        )
+        self.assertEqual((own.customer_credit_mode, own.customer_credit_overdue_tolerance), ("off", 10))
+
     def test_branch_uses_its_parents_credit_exceptions(self):
         """An exception granted in the parent company lets the branch's
         invoices through, as the parent's limit and hold apply there; the
