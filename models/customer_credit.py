@@ -135,8 +135,8 @@ class CustomerCreditEngine(models.AbstractModel):
                 )
             )
         if reasons:
-            exceptions = self.env["customer.credit.exception"].sudo()._find_valid(company, partner)
-            exception = exceptions.get(partner.id, self.env["customer.credit.exception"])._first_covering(amount)
+            exceptions = self.env["customer.credit.exception"].sudo()._find_valid(company, partner)[partner.id]
+            exception = exceptions._first_covering(amount)
             if exception:
                 parts.append(self.env._("Credit exception %s covers this invoice.", exception.name))
                 return " ".join(parts), "info"
@@ -352,7 +352,7 @@ class CustomerCreditEngine(models.AbstractModel):
             if not reasons:
                 continue
             snapshot = dict(figures, limit=limit, amount=amount)
-            exception = exceptions.get(partner.id, self.env["customer.credit.exception"])._first_covering(amount)
+            exception = exceptions[partner.id]._first_covering(amount)
             if exception:
                 exception._consume(amount, partner_moves, snapshot)
                 continue

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
@@ -178,11 +180,12 @@ class CustomerCreditException(models.Model):
         """{commercial partner id: its granted, unexpired exceptions} that
         apply to invoices of this company: its own, then those of its
         parent companies (a branch takes its parents' credit settings),
-        nearest company first, then the one that expires first."""
+        nearest company first, then the one that expires first. A customer
+        without any gets an empty recordset."""
         today = fields.Date.context_today(self)
         chain = self.env["customer.credit.engine"]._credit_chain(company)
         rank = {member.id: position for position, member in enumerate(chain)}
-        found = {}
+        found = defaultdict(self.browse)
         for exception in self.search(
             [
                 ("company_id", "in", chain.ids),
@@ -192,7 +195,7 @@ class CustomerCreditException(models.Model):
             ],
             order="date_expiry, id",
         ).sorted(lambda e: rank[e.company_id.id]):
-            found[exception.partner_id.id] = found.get(exception.partner_id.id, self.browse()) | exception
+            found[exception.partner_id.id] |= exception
         return found
 
     def _first_covering(self, amount):

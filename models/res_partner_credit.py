@@ -125,11 +125,10 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_customer_credit_exception_ids(self):
-        Exception_ = self.env["customer.credit.exception"]
         commercial = self.commercial_partner_id.filtered("id")
-        valid = Exception_.sudo()._find_valid(self.env.company, commercial) if commercial else {}
+        valid = self.env["customer.credit.exception"].sudo()._find_valid(self.env.company, commercial)
         for partner in self:
-            partner.customer_credit_exception_ids = valid.get(partner.commercial_partner_id.id, Exception_)
+            partner.customer_credit_exception_ids = valid[partner.commercial_partner_id.id]
 
     def _search_customer_credit_over_limit(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
