@@ -534,6 +534,7 @@ class TestCreditControl(LedgerTestCommon):
                 "partner_id": self.customer.id,
                 "company_id": branch.id,
                 "reason": "Branch's own",
+                "max_amount": 100.0,
                 "date_expiry": self.today,
                 "state": "approved",
             }
@@ -560,16 +561,17 @@ class TestCreditControl(LedgerTestCommon):
             in_parent.with_user(branch_manager).with_company(branch).write(
                 {"date_expiry": self.today + timedelta(days=30)}
             )
-        self._post(150.0, company=branch)
+        self._post(80.0, company=branch)
         self.assertAlmostEqual(in_parent.used_amount, 300.0, msg="the branch's own exception comes first")
         self.assertEqual(self._log("exception_used")[:1].exception_id, in_branch)
-        in_branch.write({"state": "used"})
-        message = self._refused(self._draft(250.0, company=branch))
-        self.assertIn("exceeds the credit limit", message, "the parent's 200 left do not cover 250")
-        self._post(200.0, company=branch)
-        self.assertEqual(in_parent.state, "used")
+        self._post(150.0, company=branch)
+        self.assertAlmostEqual(in_branch.used_amount, 80.0, msg="its 20 left do not cover 150")
+        self.assertAlmostEqual(in_parent.used_amount, 450.0, msg="the next one that covers it is used")
+        message = self._refused(self._draft(60.0, company=branch))
+        self.assertIn("exceeds the credit limit", message, "20 and 50 left: neither covers 60")
+        self._post(50.0, company=branch)
+        self.assertEqual((in_parent.state, in_branch.state), ("used", "approved"))
 
-        in_branch.write({"state": "approved"})
         self._refused(self._draft(1.0))  # the parent's invoice: the branch's exception does not cover it
 
     def test_merged_duplicate_keeps_limits_and_holds(self):
