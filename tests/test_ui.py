@@ -102,8 +102,9 @@ class TestCustomerLedgerTour(HttpCase):
         self.assertFalse(self.env["customer.class.assignment"].search([("partner_id", "in", customers.ids)]))
 
     def test_accountant_sees_credit_and_refused_posting(self):
-        """The Credit tab shows hold and exposure with the documents behind
-        them; a draft invoice of a customer on hold warns, and posting it is
+        """The Credit tab shows hold, exposure with the documents behind
+        them and the valid credit exception; a draft invoice of a customer
+        on hold that the exception does not cover warns, and posting it is
         refused."""
         new_test_user(
             self.env,
@@ -114,6 +115,15 @@ class TestCustomerLedgerTour(HttpCase):
         _invoice(customer, 1500.0, invoice_date=fields.Date.today()).action_post()
         customer.write({"customer_credit_policy": "fixed", "credit_limit": 5000.0, "customer_credit_hold": True})
         draft = _invoice(customer, 100.0, invoice_date=fields.Date.today())
+        self.env["customer.credit.exception"].create(
+            {
+                "partner_id": customer.id,
+                "reason": "Small top-up order",
+                "max_amount": 50.0,
+                "date_expiry": fields.Date.today(),
+                "state": "approved",
+            }
+        )
         self.start_tour(
             f"/odoo/res.partner/{customer.id}", "account_customer_ledger_credit", login="ledger_tour_credit"
         )

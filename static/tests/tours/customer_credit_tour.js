@@ -20,6 +20,11 @@ registry.category("web_tour.tours").add("account_customer_ledger_credit", {
             trigger: ".o_form_view .o_field_widget[name='customer_credit_exposure']:contains('1,600.00')",
         },
         {
+            content: "and the valid credit exception, with its maximum",
+            trigger:
+                ".o_form_view .o_field_widget[name='customer_credit_exception_ids'] .o_data_row:contains('CEX/'):contains('50.00')",
+        },
+        {
             content: "Open the documents behind the open receivables",
             trigger: ".o_form_view button[name='action_open_credit_open_items']",
             run: "click",
