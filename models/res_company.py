@@ -102,8 +102,9 @@ class ResCompany(models.Model):
     def _with_parent_ledger_settings(self, vals):
         """A new branch starts with its parent company's credit, aging and
         statement settings, except those given; it changes them in its own
-        settings afterwards."""
-        parent = self.browse(vals.get("parent_id") or self.env.context.get("default_parent_id")).sudo()
+        settings afterwards. (Taken where Odoo copies the root company's
+        delegated fields to a new branch: from the values' parent.)"""
+        parent = self.browse(vals.get("parent_id")).sudo()
         if not parent:
             return vals
         return {**{fname: parent[fname] for fname in LEDGER_SETTINGS}, **vals}
