@@ -62,6 +62,11 @@ class CustomerCreditException(models.Model):
     approved_by = fields.Many2one("res.users", readonly=True, copy=False)
     approved_on = fields.Datetime(readonly=True, copy=False)
     log_ids = fields.One2many("customer.credit.log", "exception_id", string="Credit Log")
+    in_current_companies = fields.Boolean(
+        compute="_compute_in_current_companies",
+        help="The exception belongs to one of the selected companies: a parent company's exceptions are only read "
+        "from its branches.",
+    )
 
     _sql_constraints = [
         (
@@ -75,6 +80,31 @@ class CustomerCreditException(models.Model):
     def _compute_remaining_amount(self):
         for exception in self:
             exception.remaining_amount = exception.max_amount - exception.used_amount if exception.max_amount else 0.0
+
+    @api.depends("company_id")
+    @api.depends_context("allowed_company_ids")
+    def _compute_in_current_companies(self):
+        for exception in self:
+            exception.in_current_companies = exception.company_id in self.env.companies
+
+    def _check_decidable(self):
+        """A clear refusal where the record rules would only say that the
+        exception cannot be changed: it belongs to a company not selected."""
+        for exception in self.filtered(lambda e: not e.in_current_companies):
+            if exception.company_id in self.env.user.company_ids:
+                message = self.env._(
+                    "%(exception)s belongs to %(company)s: select that company to grant or refuse it.",
+                    exception=exception.name,
+                    company=exception.company_id.name,
+                )
+            else:
+                message = self.env._(
+                    "%(exception)s belongs to %(company)s: only a credit manager of that company can grant or "
+                    "refuse it.",
+                    exception=exception.name,
+                    company=exception.company_id.sudo().name,
+                )
+            raise UserError(message)
 
     @api.constrains("reason")
     def _check_reason(self):
@@ -130,6 +160,7 @@ class CustomerCreditException(models.Model):
     def action_approve(self):
         if not self._is_credit_manager():
             raise AccessError(self.env._("Only a credit manager can grant a credit exception."))
+        self._check_decidable()
         for exception in self:
             if exception.state != "requested":
                 raise UserError(self.env._("Only a requested exception can be granted."))
@@ -148,6 +179,7 @@ class CustomerCreditException(models.Model):
     def action_refuse(self):
         if not self._is_credit_manager():
             raise AccessError(self.env._("Only a credit manager can refuse a credit exception."))
+        self._check_decidable()
         for exception in self:
             if exception.state != "requested":
                 raise UserError(self.env._("Only a requested exception can be refused."))

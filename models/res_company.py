@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 
 from .customer_aging import DEFAULT_AGING_BUCKETS, parse_buckets
@@ -97,7 +99,32 @@ class ResCompany(models.Model):
         )
 
     def write(self, vals):
-        return super().write(self._normalize_aging_buckets(vals))
+        vals = self._normalize_aging_buckets(vals)
+        followers = self._ledger_setting_followers(vals)
+        result = super().write(vals)
+        for branches, changes in followers.items():
+            branches.write(changes)
+        return result
+
+    def _ledger_setting_followers(self, vals):
+        """{branches: the changed ledger settings they follow}: a direct
+        branch whose setting still equals its parent's follows the parent's
+        change; one that set its own value keeps it. Read before the write;
+        a branch's own write passes the change on to its branches in turn.
+        Done as superuser: the parent's settings drive its branches, whoever
+        may change them."""
+        changed = [fname for fname in LEDGER_SETTINGS if fname in vals]
+        followers = defaultdict(self.sudo().browse)
+        for company in self.sudo():
+            for branch in company.child_ids - self:
+                changes = tuple(
+                    (fname, vals[fname])
+                    for fname in changed
+                    if branch[fname] == company[fname] and branch[fname] != vals[fname]
+                )
+                if changes:
+                    followers[changes] |= branch
+        return {branches: dict(changes) for changes, branches in followers.items()}
 
     def _with_parent_ledger_settings(self, vals):
         """A new branch starts with its parent company's credit, aging and

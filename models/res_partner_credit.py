@@ -38,9 +38,16 @@ class ResPartner(models.Model):
         company_dependent=True,
         tracking=True,
         groups=CREDIT_GROUPS,
-        help="No new invoice can be posted for this customer until the hold is lifted.",
+        help="Until the hold is lifted, new invoices for this customer are refused unless a credit exception covers "
+        "them (only logged where credit control warns).",
     )
-    customer_credit_currency_id = fields.Many2one("res.currency", compute="_compute_customer_credit_currency")
+    customer_credit_currency_id = fields.Many2one("res.currency", compute="_compute_customer_credit_company")
+    customer_credit_mode = fields.Selection(
+        selection=lambda self: self.env["res.company"]._fields["customer_credit_mode"].selection,
+        string="Credit Control",
+        compute="_compute_customer_credit_company",
+        help="What the current company does with an invoice that breaks a credit rule.",
+    )
     customer_credit_has_limit = fields.Boolean(
         string="Has Credit Limit", compute="_compute_customer_credit", groups=CREDIT_GROUPS
     )
@@ -90,9 +97,10 @@ class ResPartner(models.Model):
     )
 
     @api.depends_context("company")
-    def _compute_customer_credit_currency(self):
+    def _compute_customer_credit_company(self):
         for partner in self:
             partner.customer_credit_currency_id = self.env.company.currency_id
+            partner.customer_credit_mode = self.env.company.customer_credit_mode
 
     @api.depends_context("company")
     def _compute_customer_credit(self):

@@ -499,6 +499,25 @@ class TestCreditControl(LedgerTestCommon):
         )
         self.assertEqual((own.customer_credit_mode, own.customer_credit_overdue_tolerance), ("off", 10))
 
+    def test_branches_follow_their_parents_later_changes(self):
+        """A change of the parent's settings reaches the branches (and
+        theirs) that still have the parent's value; a branch that set its
+        own value keeps it."""
+        following, own = self._branches("Credit Branch A", "Credit Branch B")
+        own.customer_credit_mode = "off"
+        following.write({"child_ids": [Command.create({"name": "Credit Branch A1"})]})
+        self.env.cr.precommit.run()  # the sub-branch's accounting set-up
+        sub = following.child_ids
+        self.env.user.company_ids |= sub
+        self.company.write({"customer_credit_mode": "warn", "customer_aging_buckets": "10, 20"})
+        self.assertEqual(
+            [(c.customer_credit_mode, c.customer_aging_buckets) for c in (following, sub, own)],
+            [("warn", "10,20"), ("warn", "10,20"), ("off", "10,20")],
+        )
+        over = self._post(1200.0, company=sub)
+        self.assertEqual(over.state, "posted", "the sub-branch warns now, as its parents")
+        self.assertEqual(self._log("warned").company_id, sub)
+
     def test_branch_uses_its_parents_credit_exceptions(self):
         """An exception granted in the parent company lets the branch's
         invoices through, as the parent's limit and hold apply there; the
@@ -573,6 +592,46 @@ class TestCreditControl(LedgerTestCommon):
         self.assertEqual((in_parent.state, in_branch.state), ("used", "approved"))
 
         self._refused(self._draft(1.0))  # the parent's invoice: the branch's exception does not cover it
+
+    def test_parents_requested_exception_is_decided_in_the_parent(self):
+        """A credit manager who works in a branch sees the parent's requested
+        exception without Grant and Refuse, and pressing them anyway says in
+        which company it is decided instead of a bare access error; one
+        allowed in the parent is told to select it, then grants it there."""
+        (branch,) = self._branches("Credit Branch")
+        requested = self.env["customer.credit.exception"].create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "reason": "Head office order",
+                "date_expiry": self.today,
+            }
+        )
+        managers = [
+            new_test_user(
+                self.env,
+                login=login,
+                groups="base.group_user,account.group_account_invoice,"
+                "account_customer_ledger.group_customer_credit_manager",
+                company_id=branch.id,
+                company_ids=[Command.set(companies.ids)],
+            )
+            for login, companies in (("ledger_branch_only", branch), ("ledger_both", branch | self.company))
+        ]
+        for manager, hint in zip(
+            managers, ("only a credit manager of that company", "select that company"), strict=True
+        ):
+            in_branch = requested.with_user(manager).with_context(allowed_company_ids=branch.ids)
+            self.assertFalse(in_branch.in_current_companies, "Grant and Refuse are hidden")
+            for action in (in_branch.action_approve, in_branch.action_refuse):
+                with self.assertRaises(UserError) as refused:
+                    action()
+                self.assertIn(f"belongs to {self.company.name}: {hint}", str(refused.exception))
+        self.assertEqual(requested.state, "requested")
+        in_parent = requested.with_user(managers[1]).with_context(allowed_company_ids=self.company.ids)
+        self.assertTrue(in_parent.in_current_companies)
+        in_parent.action_approve()
+        self.assertEqual(requested.state, "approved")
 
     def test_merged_duplicate_keeps_limits_and_holds(self):
         """A user who may merge contacts but not set limits merges a

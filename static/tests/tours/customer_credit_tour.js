@@ -8,8 +8,8 @@ registry.category("web_tour.tours").add("account_customer_ledger_credit", {
             run: "click",
         },
         {
-            content: "The tab says the customer is on hold",
-            trigger: ".o_form_view .alert-danger:contains('credit hold')",
+            content: "The tab says the customer is on hold, and that only a credit exception lets an invoice through",
+            trigger: ".o_form_view .alert-danger:contains('credit hold'):contains('unless a granted credit exception covers')",
         },
         {
             content: "and its open receivables",
