@@ -64,6 +64,7 @@ class CustomerCreditException(models.Model):
     log_ids = fields.One2many("customer.credit.log", "exception_id", string="Credit Log")
     in_current_companies = fields.Boolean(
         compute="_compute_in_current_companies",
+        search="_search_in_current_companies",
         help="The exception belongs to one of the selected companies: a parent company's exceptions are only read "
         "from its branches.",
     )
@@ -86,6 +87,12 @@ class CustomerCreditException(models.Model):
     def _compute_in_current_companies(self):
         for exception in self:
             exception.in_current_companies = exception.company_id in self.env.companies
+
+    def _search_in_current_companies(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(self.env._("Unsupported search on In Current Companies."))
+        positive = (operator == "=") == value
+        return [("company_id", "in" if positive else "not in", self.env.companies.ids)]
 
     def _check_decidable(self):
         """A clear refusal where the record rules would only say that the

@@ -623,6 +623,8 @@ class TestCreditControl(LedgerTestCommon):
         ):
             in_branch = requested.with_user(manager).with_context(allowed_company_ids=branch.ids)
             self.assertFalse(in_branch.in_current_companies, "Grant and Refuse are hidden")
+            to_decide = in_branch.search([("state", "=", "requested"), ("in_current_companies", "=", True)])
+            self.assertNotIn(requested, to_decide, "nor listed under To Decide")
             for action in (in_branch.action_approve, in_branch.action_refuse):
                 with self.assertRaises(UserError) as refused:
                     action()
@@ -630,6 +632,7 @@ class TestCreditControl(LedgerTestCommon):
         self.assertEqual(requested.state, "requested")
         in_parent = requested.with_user(managers[1]).with_context(allowed_company_ids=self.company.ids)
         self.assertTrue(in_parent.in_current_companies)
+        self.assertIn(requested, in_parent.search([("in_current_companies", "=", True)]))
         in_parent.action_approve()
         self.assertEqual(requested.state, "approved")
 
