@@ -99,19 +99,13 @@ class CustomerCreditException(models.Model):
         exception cannot be changed: it belongs to a company not selected."""
         for exception in self.filtered(lambda e: not e.in_current_companies):
             if exception.company_id in self.env.user.company_ids:
-                message = self.env._(
-                    "%(exception)s belongs to %(company)s: select that company to grant or refuse it.",
-                    exception=exception.name,
-                    company=exception.company_id.name,
-                )
+                message = self.env._("%(exception)s belongs to %(company)s: select that company to grant or refuse it.")
             else:
                 message = self.env._(
                     "%(exception)s belongs to %(company)s: only a credit manager of that company can grant or "
-                    "refuse it.",
-                    exception=exception.name,
-                    company=exception.company_id.sudo().name,
+                    "refuse it."
                 )
-            raise UserError(message)
+            raise UserError(message % {"exception": exception.name, "company": exception.company_id.sudo().name})
 
     @api.constrains("reason")
     def _check_reason(self):

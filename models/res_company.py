@@ -112,10 +112,11 @@ class ResCompany(models.Model):
         change; one that set its own value keeps it. Read before the write;
         a branch's own write passes the change on to its branches in turn.
         Done as superuser: the parent's settings drive its branches, whoever
-        may change them."""
+        may change them; archived branches follow too."""
         changed = [fname for fname in LEDGER_SETTINGS if fname in vals]
-        followers = defaultdict(self.sudo().browse)
-        for company in self.sudo():
+        companies = self.sudo().with_context(active_test=False)
+        followers = defaultdict(companies.browse)
+        for company in companies:
             for branch in company.child_ids - self:
                 changes = tuple(
                     (fname, vals[fname])

@@ -501,10 +501,10 @@ class TestCreditControl(LedgerTestCommon):
 
     def test_branches_follow_their_parents_later_changes(self):
         """A change of the parent's settings reaches the branches (and
-        theirs) that still have the parent's value; a branch that set its
-        own value keeps it."""
+        theirs, archived or not) that still have the parent's value; a branch
+        that set its own value keeps it."""
         following, own = self._branches("Credit Branch A", "Credit Branch B")
-        own.customer_credit_mode = "off"
+        own.write({"customer_credit_mode": "off", "active": False})  # an archived branch follows too
         following.write({"child_ids": [Command.create({"name": "Credit Branch A1"})]})
         self.env.cr.precommit.run()  # the sub-branch's accounting set-up
         sub = following.child_ids
