@@ -185,7 +185,7 @@ class CustomerCreditEngine(models.AbstractModel):
         Partner = self.env["res.partner"]
 
         def setting(fname, link, cast, default):
-            fallback = Partner._fields[fname].get_company_dependent_fallback(Partner.with_company(link))
+            fallback = Partner._fields[fname].get_company_dependent_fallback(Partner.sudo().with_company(link))
             value = SQL("(p.%s ->> %s)", SQL.identifier(fname), str(link.id))
             if cast:
                 value = SQL("CAST(%s AS %s)", value, SQL(cast))

@@ -451,6 +451,27 @@ class TestCreditControl(LedgerTestCommon):
         )
         self._refused(self._draft(100.01, partner=newcomer, company=branch))
 
+    def test_branch_only_user_works_under_its_parents_settings(self):
+        """An accountant allowed in the branch only (not in the parent) reads
+        the customer's limit set in the parent, posts within it and is
+        refused beyond it with the figures, as one allowed in both."""
+        (branch,) = self._branches("Credit Branch")
+        accountant = new_test_user(
+            self.env,
+            login="ledger_branch_accountant",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=branch.id,
+            company_ids=[Command.set(branch.ids)],
+        )
+        in_branch = self.customer.with_user(accountant).with_company(branch)
+        self.assertEqual(in_branch.customer_credit_limit_source, f"Customer limit, set in {self.company.name}")
+        self.assertAlmostEqual(in_branch.customer_credit_available, 1000.0)
+        posted = self._draft(700.0, company=branch).with_user(accountant)
+        posted.action_post()
+        self.assertEqual(posted.state, "posted")
+        message = self._refused(self._draft(300.01, company=branch).with_user(accountant))
+        self.assertIn(f"Customer limit, set in {self.company.name}", message)
+
     def test_new_branch_starts_with_its_parents_settings(self):
         """A branch created under a company that warns instead of blocking
         warns too, with the parent's tolerance, overdue rule and aging

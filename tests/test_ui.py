@@ -132,6 +132,46 @@ class TestCustomerLedgerTour(HttpCase):
         )
         self.assertEqual(draft.state, "draft")
 
+    def test_branch_credit_manager_decides_the_branchs_requests(self):
+        """A credit manager working in a branch finds the branch's requested
+        exception under To Decide and grants it; the parent company's request
+        is not listed there and opens read only, without Grant or Refuse."""
+        branch = self.env["res.company"].create({"name": "Tour Branch", "parent_id": self.env.company.id})
+        new_test_user(
+            self.env,
+            login="ledger_tour_branch_manager",
+            groups="base.group_user,account.group_account_invoice,"
+            "account_customer_ledger.group_customer_credit_manager",
+            company_id=branch.id,
+            company_ids=[Command.set(branch.ids)],
+        )
+        customer = self.env["res.partner"].create({"name": "Branch Tour Co", "customer_rank": 1, "is_company": True})
+        in_parent, in_branch = self.env["customer.credit.exception"].create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "company_id": company.id,
+                    "reason": reason,
+                    "max_amount": amount,
+                    "date_expiry": fields.Date.add(fields.Date.today(), days=30),
+                }
+                for company, reason, amount in (
+                    (self.env.company, "Head office order", 111.0),
+                    (branch, "Branch order", 222.0),
+                )
+            ]
+        )
+        login = "ledger_tour_branch_manager"
+        self.start_tour(
+            "/odoo/ledger-credit-exceptions", "account_customer_ledger_exception_branch_requests", login=login
+        )
+        self.start_tour(
+            f"/odoo/ledger-credit-exceptions/{in_parent.id}",
+            "account_customer_ledger_exception_parent_request",
+            login=login,
+        )
+        self.assertEqual((in_parent.state, in_branch.state), ("requested", "approved"))
+
     def test_accountant_shows_the_aged_receivable(self):
         new_test_user(
             self.env,

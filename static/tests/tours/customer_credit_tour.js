@@ -62,3 +62,44 @@ registry.category("web_tour.tours").add("account_customer_ledger_credit_banner",
         },
     ],
 });
+
+registry.category("web_tour.tours").add("account_customer_ledger_exception_branch_requests", {
+    steps: () => [
+        {
+            content: "To Decide lists the branch's own request",
+            trigger: ".o_list_view .o_data_row:contains('222.00')",
+        },
+        {
+            content: "but not the parent company's",
+            trigger: ".o_list_view:not(:has(.o_data_row:contains('111.00')))",
+        },
+        {
+            content: "Open the branch's request",
+            trigger: ".o_list_view .o_data_row:contains('222.00') .o_data_cell[name='partner_id']",
+            run: "click",
+        },
+        {
+            content: "Grant it",
+            trigger: ".o_form_view .o_form_statusbar button[name='action_approve']",
+            run: "click",
+        },
+        {
+            content: "It is approved",
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('Approved')",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("account_customer_ledger_exception_parent_request", {
+    steps: () => [
+        {
+            content: "The parent company's request opens from the branch, read only",
+            trigger: ".o_form_view .o_field_widget[name='reason'].o_readonly_modifier:contains('Head office order')",
+        },
+        {
+            content: "with neither Grant nor Refuse",
+            trigger:
+                ".o_form_view .o_form_statusbar:not(:has(button[name='action_approve'])):not(:has(button[name='action_refuse']))",
+        },
+    ],
+});
