@@ -20,25 +20,26 @@ class TestCreditControl(LedgerTestCommon):
         cls.registry.enter_test_mode(cls.cr)
         cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.today = fields.Date.context_today(cls.env["res.partner"])
-        companies = [Command.set(cls.company.ids)]
-        cls.credit_manager = new_test_user(
-            cls.env,
-            login="ledger_credit_manager",
-            groups="base.group_user,account.group_account_invoice,"
-            "account_customer_ledger.group_customer_credit_manager",
-            company_id=cls.company.id,
-            company_ids=companies,
-        )
-        cls.user = new_test_user(
-            cls.env,
-            login="ledger_credit_user",
-            groups="base.group_user,account.group_account_invoice",
-            company_id=cls.company.id,
-            company_ids=companies,
-        )
+        cls.credit_manager = cls._accountant("ledger_credit_manager", cls.company, credit_manager=True)
+        cls.user = cls._accountant("ledger_credit_user", cls.company)
         cls.customer = cls.env["res.partner"].create({"name": "Credit Co", "is_company": True})
         cls.contact = cls.env["res.partner"].create({"name": "Credit Contact", "parent_id": cls.customer.id})
         cls.customer.with_company(cls.company).write({"customer_credit_policy": "fixed", "credit_limit": 1000.0})
+
+    @classmethod
+    def _accountant(cls, login, companies, credit_manager=False):
+        """An invoicing user allowed in ``companies`` (the first one current),
+        a credit manager if asked."""
+        groups = "base.group_user,account.group_account_invoice"
+        if credit_manager:
+            groups += ",account_customer_ledger.group_customer_credit_manager"
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
+            company_id=companies[0].id,
+            company_ids=[Command.set(companies.ids)],
+        )
 
     def _draft(self, amount, partner=None, move_type="out_invoice", currency=None, company=None, due=None):
         company = company or self.company
@@ -352,13 +353,7 @@ class TestCreditControl(LedgerTestCommon):
         self._refused(blocked.with_company(other))
         self.assertEqual(self._post(1000.0, company=other).state, "posted")
         self.assertEqual(self._log("blocked").company_id, self.company)
-        user = new_test_user(
-            self.env,
-            login="ledger_credit_other_user",
-            groups="base.group_user,account.group_account_invoice",
-            company_id=other.id,
-            company_ids=[Command.set(other.ids)],
-        )
+        user = self._accountant("ledger_credit_other_user", other)
         self.assertFalse(self.env["customer.credit.log"].with_user(user).search([]))
 
     def test_branches_share_the_exposure_of_their_group(self):
@@ -456,13 +451,7 @@ class TestCreditControl(LedgerTestCommon):
         the customer's limit set in the parent, posts within it and is
         refused beyond it with the figures, as one allowed in both."""
         (branch,) = self._branches("Credit Branch")
-        accountant = new_test_user(
-            self.env,
-            login="ledger_branch_accountant",
-            groups="base.group_user,account.group_account_invoice",
-            company_id=branch.id,
-            company_ids=[Command.set(branch.ids)],
-        )
+        accountant = self._accountant("ledger_branch_accountant", branch)
         in_branch = self.customer.with_user(accountant).with_company(branch)
         self.assertEqual(in_branch.customer_credit_limit_source, f"Customer limit, set in {self.company.name}")
         self.assertAlmostEqual(in_branch.customer_credit_available, 1000.0)
@@ -582,14 +571,7 @@ class TestCreditControl(LedgerTestCommon):
         self.env.invalidate_all()
         self.assertEqual(customer_in_branch.customer_credit_exception_ids.ids, [in_branch.id, in_parent.id])
         self.assertEqual(self.customer.with_company(self.company).customer_credit_exception_ids, in_parent)
-        branch_manager = new_test_user(
-            self.env,
-            login="ledger_branch_credit_manager",
-            groups="base.group_user,account.group_account_invoice,"
-            "account_customer_ledger.group_customer_credit_manager",
-            company_id=branch.id,
-            company_ids=[Command.set(branch.ids)],
-        )
+        branch_manager = self._accountant("ledger_branch_credit_manager", branch, credit_manager=True)
         self.env.invalidate_all()
         listed = customer_in_branch.with_user(branch_manager).customer_credit_exception_ids
         self.assertEqual(
@@ -629,14 +611,7 @@ class TestCreditControl(LedgerTestCommon):
             }
         )
         managers = [
-            new_test_user(
-                self.env,
-                login=login,
-                groups="base.group_user,account.group_account_invoice,"
-                "account_customer_ledger.group_customer_credit_manager",
-                company_id=branch.id,
-                company_ids=[Command.set(companies.ids)],
-            )
+            self._accountant(login, companies, credit_manager=True)
             for login, companies in (("ledger_branch_only", branch), ("ledger_both", branch | self.company))
         ]
         for manager, hint in zip(
