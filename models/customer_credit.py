@@ -135,23 +135,19 @@ class CustomerCreditEngine(models.AbstractModel):
                 )
             )
         if reasons:
+            broken = "; ".join(text for _code, text in reasons)
             exceptions = self.env["customer.credit.exception"].sudo()._find_valid(company, partner)[partner.id]
             exception = exceptions._first_covering(amount)
             if exception:
                 parts.append(self.env._("Credit exception %s covers this invoice.", exception.name))
+                parts.append(self.env._("Without it: %s.", broken))
                 return " ".join(parts), "info"
             verb = (
                 self.env._("will be logged")
                 if company.customer_credit_mode == "warn"
                 else self.env._("will be refused")
             )
-            parts.append(
-                self.env._(
-                    "Posting %(verb)s: %(reasons)s.",
-                    verb=verb,
-                    reasons="; ".join(text for _code, text in reasons),
-                )
-            )
+            parts.append(self.env._("Posting %(verb)s: %(reasons)s.", verb=verb, reasons=broken))
             return " ".join(parts), "danger"
         return " ".join(parts), "info"
 
