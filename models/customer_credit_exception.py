@@ -148,8 +148,17 @@ class CustomerCreditException(models.Model):
 
     def _ask_credit_managers(self):
         group = self.env.ref(CREDIT_MANAGER_GROUP, raise_if_not_found=False)
-        managers = group.sudo().users.filtered(lambda u, c=self.company_id: c in u.company_ids) if group else []
+        users = group.sudo().users if group else self.env["res.users"]
         for exception in self:
+            managers = users.filtered(lambda u, c=exception.company_id: c in u.company_ids)
+            if not managers:
+                exception.sudo().message_post(
+                    body=self.env._(
+                        "No credit manager is allowed in %s: nobody can decide this request until an administrator "
+                        "gives one access to that company.",
+                        exception.company_id.name,
+                    )
+                )
             for manager in managers:
                 exception.sudo().activity_schedule(
                     "mail.mail_activity_data_todo",

@@ -633,6 +633,29 @@ class TestCreditControl(LedgerTestCommon):
         in_parent.action_approve()
         self.assertEqual(requested.state, "approved")
 
+    def test_request_without_a_credit_manager_says_so(self):
+        """A request in a company where no credit manager is allowed says in
+        its chatter that nobody can decide it yet, instead of waiting
+        silently; once one is given access, the next request reaches them."""
+        (branch,) = self._branches("Credit Branch")
+        managers = self.env.ref("account_customer_ledger.group_customer_credit_manager").users
+        for user in managers:
+            user.company_ids -= branch
+        vals = {
+            "partner_id": self.customer.id,
+            "company_id": branch.id,
+            "reason": "Branch order",
+            "date_expiry": self.today,
+        }
+        Exception_ = self.env["customer.credit.exception"].with_user(self._accountant("ledger_branch_seller", branch))
+        lonely = Exception_.create(vals)
+        self.assertFalse(lonely.activity_ids)
+        self.assertIn("No credit manager is allowed in Credit Branch", lonely.message_ids[:1].body)
+        self.credit_manager.company_ids |= branch
+        asked = Exception_.create(vals)
+        self.assertEqual(asked.activity_ids.user_id, self.credit_manager)
+        self.assertNotIn("No credit manager", asked.message_ids[:1].body or "")
+
     def test_merged_duplicate_keeps_limits_and_holds(self):
         """A user who may merge contacts but not set limits merges a
         duplicate into the customer: the customer keeps its own limit,
