@@ -27,6 +27,7 @@
         "views/res_config_settings_views.xml",
         "views/customer_credit_views.xml",
         "views/customer_statement_views.xml",
+        "wizards/customer_statement_answer_views.xml",
         "views/customer_statement_portal_templates.xml",
         "reports/customer_class_report_views.xml",
         "reports/customer_aging_analysis_views.xml",

@@ -437,7 +437,7 @@ class CustomerCreditEngine(models.AbstractModel):
         lines.append(
             self.env._(
                 "Collect a payment, reduce the invoice, or ask a credit manager for a credit exception "
-                "(Customer Ledger > Credit > Credit Exceptions)."
+                "(Customer Ledger > Credit Control > Credit Exceptions)."
             )
         )
         return "\n".join(lines)

@@ -362,8 +362,9 @@ class CustomerStatement(models.Model):
         sign = "-" if whole.startswith("-") else ""
         return float(f"{sign}{''.join(groups)}.{fraction or '0'}")
 
-    def _answer(self, agree, amount=None, comment=None):
-        """The customer's answer from the portal."""
+    def _answer(self, agree, amount=None, comment=None, attachments=None):
+        """The customer's answer, from the portal or recorded by an
+        accountant (with the signed reply in ``attachments``, if any)."""
         self.ensure_one()
         if self.confirmation_state not in ("requested", "disputed"):
             raise UserError(self.env._("This statement is not awaiting an answer."))
@@ -384,13 +385,28 @@ class CustomerStatement(models.Model):
                 difference=self.currency_id.format(self.difference),
             )
         )
-        self.message_post(body=body + (f"\n{comment}" if comment else ""))
+        self.message_post(
+            body=body + (f"\n{comment}" if comment else ""), attachment_ids=attachments.ids if attachments else []
+        )
         if not agree:
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=self.env._("Balance disputed by %s", self.partner_id.display_name),
                 user_id=self.create_uid.id or self.env.uid,
             )
+
+    def action_record_answer(self):
+        self.ensure_one()
+        if self.confirmation_state not in ("requested", "disputed"):
+            raise UserError(self.env._("This statement is not awaiting an answer."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record Answer"),
+            "res_model": "customer.statement.answer",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_statement_id": self.id},
+        }
 
     def action_resolve(self):
         for statement in self:

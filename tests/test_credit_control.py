@@ -549,7 +549,7 @@ class TestCreditControl(LedgerTestCommon):
             }
         )
         customer_in_branch = self.customer.with_company(branch)
-        self.assertEqual(customer_in_branch.customer_credit_exception_ids, in_parent, "shown on the Credit tab")
+        self.assertEqual(customer_in_branch.customer_credit_exception_ids, in_parent, "shown on the Credit Control tab")
         draft = self._draft(300.0, company=branch)
         self.assertIn(f"Credit exception {in_parent.name} covers this invoice.", draft.customer_credit_banner)
         self.assertIn("Without it: the exposure after posting", draft.customer_credit_banner, "what it lets through")

@@ -1,3 +1,4 @@
+import base64
 import io
 import re
 from datetime import date, timedelta
@@ -6,8 +7,9 @@ from unittest.mock import patch
 import openpyxl
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.modules.migration import load_script
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import LedgerTestCommon
 
@@ -247,6 +249,69 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         statement.action_resolve()
         self.assertEqual(statement.confirmation_state, "resolved")
 
+    def test_answer_received_on_paper_is_recorded_with_the_signed_reply(self):
+        """An accountant records the answer that came back signed and sealed:
+        a dispute with the customer's balance, then, once settled, the
+        customer's agreement; the scanned reply is kept on the statement.
+        A statement not awaiting an answer cannot get one, and a "dispute"
+        at the statement's own balance is refused."""
+        statement = self._statement()
+        accountant = new_test_user(
+            self.env, login="ledger_statement_accountant", groups="base.group_user,account.group_account_invoice"
+        )
+        with self.assertRaisesRegex(UserError, "not awaiting an answer"):
+            statement.with_user(accountant).action_record_answer()
+        statement.confirmation_state = "requested"
+        action = statement.with_user(accountant).action_record_answer()
+        Answer = self.env[action["res_model"]].with_user(accountant).with_context(**action["context"])
+        same = Answer.create({"answer": "dispute", "amount": statement.closing_balance})
+        with self.assertRaisesRegex(UserError, "record that the customer agrees"):
+            same.action_record()
+        scan = base64.b64encode(b"%PDF-1.4 signed and sealed")
+        Answer.create(
+            {
+                "answer": "dispute",
+                "amount": 750.0,
+                "comment": "Payment of 20 Oct not in our books",
+                "reply_file": scan,
+                "reply_filename": "reply.pdf",
+            }
+        ).action_record()
+        self.assertEqual(
+            (statement.confirmation_state, statement.confirmed_amount, statement.difference),
+            ("disputed", 750.0, 50.0),
+        )
+        self.assertEqual(statement.customer_comment, "Payment of 20 Oct not in our books")
+        note = statement.message_ids.filtered("attachment_ids")[:1]
+        self.assertIn("disputes the balance", note.body)
+        self.assertEqual(
+            (note.attachment_ids.name, note.attachment_ids.raw), ("reply.pdf", b"%PDF-1.4 signed and sealed")
+        )
+        self.assertEqual(note.author_id, accountant.partner_id, "the chatter says who recorded it")
+        Answer.create({"answer": "agree"}).action_record()
+        self.assertEqual((statement.confirmation_state, statement.confirmed_amount), ("confirmed", 800.0))
+
+    def test_pdf_with_confirmation_has_a_reply_to_sign(self):
+        """A statement that asks for confirmation prints a reply slip with
+        the balance to agree or dispute and room for signature and seal, in
+        the customer's language; one that does not ask has none."""
+        Report = self.env["ir.actions.report"]
+        report = "account_customer_ledger.action_report_customer_statement"
+        plain = self._statement()
+        self.assertNotIn("Balance Confirmation Reply", Report._render_qweb_html(report, plain.ids)[0].decode())
+        plain.confirmation_state = "requested"
+        html = Report._render_qweb_html(report, plain.ids)[0].decode()
+        reply = html[html.index("Balance Confirmation Reply") :]
+        self.assertIn("800.00", reply)
+        self.assertIn("This balance does not agree with our books.", reply)
+        self.assertEqual(len(re.findall(r"Statement Co</span>\s*\(signature and company seal\)", reply)), 2)
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        self.customer.lang = "zh_CN"
+        html = Report._render_qweb_html(report, plain.ids)[0].decode()
+        self.assertIn("对账确认回执", html)
+        self.assertIn("签字及盖章", html)
+
     def test_reminders_go_out_in_batches(self):
         customers = [self._statement_customer(self.env, f"Reminded Co {index}") for index in range(3)]
         customers.append(self._statement_customer(self.env, "Unreachable Co", email=False))
@@ -337,6 +402,7 @@ class TestStatement(LedgerTestCommon, StatementCommon):
             .decode()
         )
         self.assertTrue("客户对账单" in html and "期初余额" in html, "the statement reads in Chinese")
+        self.assertIn('<th class="text-end">贷方</th>', html, "the credit column in accounting terms")
         pdf, kind = (
             self.env["ir.actions.report"]
             .with_context(force_report_rendering=True)

@@ -102,7 +102,7 @@ class TestCustomerLedgerTour(HttpCase):
         self.assertFalse(self.env["customer.class.assignment"].search([("partner_id", "in", customers.ids)]))
 
     def test_accountant_sees_credit_and_refused_posting(self):
-        """The Credit tab shows hold, exposure with the documents behind
+        """The Credit Control tab shows hold, exposure with the documents behind
         them and the valid credit exception; a draft invoice of a customer
         on hold that the exception does not cover warns, and posting it is
         refused."""

@@ -3,7 +3,7 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("account_customer_ledger_credit", {
     steps: () => [
         {
-            content: "Open the Credit tab of the customer",
+            content: "Open the Credit Control tab of the customer",
             trigger: ".o_form_view .o_notebook a.nav-link[name='customer_credit']",
             run: "click",
         },
