@@ -187,6 +187,26 @@ class TestCustomerLedgerTour(HttpCase):
             login="ledger_tour_aging",
         )
 
+    def test_accountant_records_an_answer_received_on_paper(self):
+        """The customer sent back the reply slip disputing the balance: the
+        accountant records its balance and comment on the statement, which
+        shows the dispute and the difference."""
+        new_test_user(self.env, login="ledger_tour_answer", groups="base.group_user,account.group_account_invoice")
+        customer = self.env["res.partner"].create({"name": "Answer Tour Co", "customer_rank": 1, "is_company": True})
+        day = fields.Date.subtract(fields.Date.today(), days=10)
+        _invoice(customer, 432.10, invoice_date=day, invoice_date_due=day).action_post()
+        statement = self.env["customer.statement"]._create_for(
+            customer, self.env.company, fields.Date.subtract(day, days=1), fields.Date.today()
+        )
+        statement.confirmation_state = "requested"
+        self.start_tour(
+            f"/odoo/ledger-statements/{statement.id}",
+            "account_customer_ledger_record_answer",
+            login="ledger_tour_answer",
+        )
+        self.assertEqual((statement.confirmation_state, statement.confirmed_amount), ("disputed", 300.0))
+        self.assertEqual(statement.customer_comment, "Our payment of last week is missing")
+
 
 @tagged("post_install", "-at_install")
 class TestAddedDimensionTour(HttpCase):

@@ -23,3 +23,45 @@ registry.category("web_tour.tours").add("account_customer_ledger_aging", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("account_customer_ledger_record_answer", {
+    steps: () => [
+        {
+            content: "The statement awaits the customer's answer",
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('Awaiting answer')",
+        },
+        {
+            content: "Record the answer that came back on paper",
+            trigger: ".o_form_view .o_form_statusbar button[name='action_record_answer']",
+            run: "click",
+        },
+        {
+            content: "The customer gives another balance",
+            trigger: ".modal .o_field_widget[name='answer'] input[data-value='dispute']",
+            run: "click",
+        },
+        {
+            content: "which is",
+            trigger: ".modal .o_field_widget[name='amount'] input",
+            run: "edit 300.00",
+        },
+        {
+            content: "with its reason",
+            trigger: ".modal .o_field_widget[name='comment'] textarea",
+            run: "edit Our payment of last week is missing",
+        },
+        {
+            content: "Record it",
+            trigger: ".modal button[name='action_record']",
+            run: "click",
+        },
+        {
+            content: "The statement is disputed",
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('Disputed')",
+        },
+        {
+            content: "with the difference",
+            trigger: ".o_form_view .o_field_widget[name='difference']:contains('132.10')",
+        },
+    ],
+});
