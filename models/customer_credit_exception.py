@@ -17,7 +17,7 @@ class CustomerCreditException(models.Model):
     _order = "id desc"
 
     name = fields.Char(
-        string="Reference", required=True, readonly=True, default=lambda self: self.env._("New"), copy=False
+        string="Reference", required=True, readonly=True, default=lambda self: self._new_reference(), copy=False
     )
     company_id = fields.Many2one(
         "res.company",
@@ -114,6 +114,11 @@ class CustomerCreditException(models.Model):
                 raise ValidationError(self.env._("A credit exception needs a reason."))
 
     @api.model
+    def _new_reference(self):
+        """What the reference reads until the request is saved and numbered."""
+        return self.env._("New Request")
+
+    @api.model
     def _is_credit_manager(self):
         return self.env.su or self.env.user.has_group(CREDIT_MANAGER_GROUP)
 
@@ -123,7 +128,7 @@ class CustomerCreditException(models.Model):
         if granting and not self._is_credit_manager():
             raise AccessError(self.env._("Only a credit manager can grant a credit exception; request one instead."))
         for vals in vals_list:
-            if vals.get("name", "/") == "/":
+            if vals.get("name") in (None, False, "/", self._new_reference()):
                 vals["name"] = self.env["ir.sequence"].next_by_code("customer.credit.exception") or "/"
             if vals.get("partner_id"):
                 vals["partner_id"] = self.env["res.partner"].browse(vals["partner_id"]).commercial_partner_id.id

@@ -656,6 +656,20 @@ class TestCreditControl(LedgerTestCommon):
         self.assertEqual(asked.activity_ids.user_id, self.credit_manager)
         self.assertNotIn("No credit manager", asked.message_ids[:1].body or "")
 
+    def test_request_reads_new_request_until_numbered(self):
+        """A request being written reads "New Request" (in Chinese too, not
+        the RFM segment "New", 新客户), and saving numbers it even when the
+        form sends that placeholder back."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        Exception_ = self.env["customer.credit.exception"].with_context(lang="zh_CN")
+        placeholder = Exception_.default_get(["name"])["name"]
+        self.assertEqual(placeholder, "新申请")
+        saved = Exception_.create(
+            {"name": placeholder, "partner_id": self.customer.id, "reason": "Order", "date_expiry": self.today}
+        )
+        self.assertTrue(saved.name.startswith("CEX/"), saved.name)
+
     def test_merged_duplicate_keeps_limits_and_holds(self):
         """A user who may merge contacts but not set limits merges a
         duplicate into the customer: the customer keeps its own limit,
