@@ -312,6 +312,33 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertIn("对账确认回执", html)
         self.assertIn("签字及盖章", html)
 
+    def test_printed_request_awaits_the_reply_on_paper(self):
+        """Printing statements that ask for confirmation marks them awaiting
+        an answer, without emailing anyone, and the PDF asks for the signed
+        reply slip rather than an online answer."""
+        wizard = self.env["customer.statement.send"].create(
+            {
+                "partner_ids": [Command.set(self.customer.ids)],
+                "date_from": "2026-10-01",
+                "date_to": "2026-10-31",
+                "request_confirmation": True,
+            }
+        )
+        action = wizard.with_context(discard_logo_check=True).action_print()
+        statement = wizard.statement_ids
+        self.assertEqual((statement.confirmation_state, statement.state), ("requested", "draft"))
+        self.assertFalse(statement.last_sent_on, "nothing emailed, so no reminder is due")
+        html = (
+            self.env["ir.actions.report"]
+            .with_context(**action["context"])
+            ._render_qweb_html("account_customer_ledger.action_report_customer_statement", statement.ids)[0]
+            .decode()
+        )
+        text = " ".join(html.split())
+        self.assertIn("sign it, seal it and return it to us", text)
+        self.assertNotIn("from the link in our email", text)
+        self.assertIn("Balance Confirmation Reply", text)
+
     def test_reminders_go_out_in_batches(self):
         customers = [self._statement_customer(self.env, f"Reminded Co {index}") for index in range(3)]
         customers.append(self._statement_customer(self.env, "Unreachable Co", email=False))

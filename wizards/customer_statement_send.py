@@ -41,7 +41,8 @@ class CustomerStatementSend(models.TransientModel):
     )
     request_confirmation = fields.Boolean(
         string="Ask to Confirm the Balance",
-        help="The email carries a link where the customer confirms or disputes the balance, without logging in.",
+        help="Sent: the email carries a link where the customer confirms or disputes the balance, without logging "
+        "in. Printed: the PDF ends with a reply to sign, seal and return.",
     )
     template_id = fields.Many2one(
         "mail.template",
@@ -91,8 +92,15 @@ class CustomerStatementSend(models.TransientModel):
         return statements
 
     def action_print(self):
+        """The statements as one PDF. Asking for confirmation, they await the
+        customers' answers on the printed reply slip (recorded with Record
+        Answer): nothing is emailed, so no reminder goes out either."""
         statements = self._make_statements()
-        return self.env.ref("account_customer_ledger.action_report_customer_statement").report_action(statements)
+        report = self.env.ref("account_customer_ledger.action_report_customer_statement")
+        if self.request_confirmation:
+            statements.confirmation_state = "requested"
+            report = report.with_context(customer_statement_on_paper=True)
+        return report.report_action(statements)
 
     def action_export_xlsx(self):
         statements = self._make_statements()
