@@ -447,9 +447,11 @@ class CustomerStatement(models.Model):
         template = self.env.ref("account_customer_ledger.mail_template_customer_statement_reminder")
         now = fields.Datetime.now()
 
-        def is_due(statement):
+        def is_due(statement, since="last_sent_on"):
             days = statement.company_id.customer_statement_reminder_days
-            return bool(days) and statement.last_sent_on <= now - timedelta(days=days)
+            return bool(days) and statement[since] <= now - timedelta(days=days)
+
+        self._follow_up_paper_requests(lambda statement: is_due(statement, "create_date"))
 
         due = self.search(
             [
@@ -467,6 +469,23 @@ class CustomerStatement(models.Model):
             statement.reminder_count += 1
         # Nothing reminded ends today's run, so that failures are not retried over and over.
         self.env["ir.cron"]._notify_progress(done=len(reminded), remaining=len(due) - len(batch))
+
+    @api.model
+    def _follow_up_paper_requests(self, is_due):
+        """A request printed for a signed reply is not emailed, so nothing
+        reminds the customer: once it is due, whoever made it gets a to-do,
+        once (counted as its reminder)."""
+        unanswered = self.search(
+            [("confirmation_state", "=", "requested"), ("last_sent_on", "=", False), ("reminder_count", "=", 0)]
+        ).filtered(is_due)
+        for statement in unanswered:
+            statement.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Signed balance confirmation of %s not returned", statement.partner_id.display_name),
+                note=self.env._("Call the customer, or send the statement by email for an answer online."),
+                user_id=statement.create_uid.id or self.env.uid,
+            )
+        unanswered.reminder_count = 1
 
     @api.model
     def _cron_send_monthly_statements(self, batch_size=50):

@@ -315,7 +315,8 @@ class TestStatement(LedgerTestCommon, StatementCommon):
     def test_printed_request_awaits_the_reply_on_paper(self):
         """Printing statements that ask for confirmation marks them awaiting
         an answer, without emailing anyone, and the PDF asks for the signed
-        reply slip rather than an online answer."""
+        reply slip rather than an online answer; once the reminder delay has
+        passed without it, the accountant gets one to-do to follow it up."""
         wizard = self.env["customer.statement.send"].create(
             {
                 "partner_ids": [Command.set(self.customer.ids)],
@@ -338,6 +339,22 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertIn("sign it, seal it and return it to us", text)
         self.assertNotIn("from the link in our email", text)
         self.assertIn("Balance Confirmation Reply", text)
+
+        Statement = self.env["customer.statement"]
+        Statement._cron_send_reminders()
+        self.assertFalse(statement.activity_ids, "not due before the company's reminder delay")
+        self.env.cr.execute(
+            "UPDATE customer_statement SET create_date = create_date - interval '8 days' WHERE id = %s", [statement.id]
+        )
+        statement.invalidate_recordset()
+        for _run in range(2):
+            Statement._cron_send_reminders()
+        self.assertEqual(
+            statement.activity_ids.mapped("summary"), ["Signed balance confirmation of Statement Co not returned"]
+        )
+        self.assertEqual(
+            (statement.reminder_count, statement.last_sent_on), (1, False), "followed up once, not emailed"
+        )
 
     def test_reminders_go_out_in_batches(self):
         customers = [self._statement_customer(self.env, f"Reminded Co {index}") for index in range(3)]
