@@ -23,6 +23,11 @@ class CustomerStatementPortal(CustomerPortal):
         statement = self._statement_or_none(statement_id, access_token)
         if statement is None:
             return request.redirect("/my")
+        return self._render_statement(statement, access_token, kwargs.get("message"))
+
+    def _render_statement(self, statement, access_token, message=None, amount=None, comment=None):
+        """The confirmation page; after an answer it cannot take, the page
+        again with what the customer typed, so nothing is lost."""
         statement = statement.with_context(lang=statement.partner_id.lang or request.env.lang)
         values = self._prepare_portal_layout_values()
         values.update(
@@ -30,7 +35,9 @@ class CustomerStatementPortal(CustomerPortal):
                 "statement": statement,
                 "data": statement._get_statement_data(),
                 "access_token": access_token,
-                "message": kwargs.get("message"),
+                "message": message,
+                "typed_amount": amount or "",
+                "typed_comment": comment or "",
             }
         )
         return request.render("account_customer_ledger.portal_customer_statement", values)
@@ -49,9 +56,10 @@ class CustomerStatementPortal(CustomerPortal):
             statement._answer(True, comment=comment)
         elif answer == "dispute":
             value = statement._parse_customer_amount(amount)
-            if value is None:
-                return request.redirect(f"{url}&message=amount")
+            if value is None or not statement._dispute_is_explained(value, comment):
+                message = "amount" if value is None else "explain"
+                return self._render_statement(statement, access_token, message, amount=amount, comment=comment)
             statement._answer(False, amount=value, comment=comment)
         else:
-            return request.redirect(f"{url}&message=answer")
+            return self._render_statement(statement, access_token, "answer", amount=amount, comment=comment)
         return request.redirect(f"{url}&message=thanks")

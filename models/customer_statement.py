@@ -373,18 +373,29 @@ class CustomerStatement(models.Model):
         else:
             if amount is None:
                 raise UserError(self.env._("Give the balance you agree with."))
+            if not self._dispute_is_explained(amount, comment):
+                raise UserError(
+                    self.env._(
+                        "The balance given equals the statement's: say in the comment what is disputed "
+                        "(for example the invoices or payments), or confirm the balance."
+                    )
+                )
             vals = {"confirmation_state": "disputed", "confirmed_amount": amount}
         vals.update(customer_comment=comment or False, answered_on=fields.Datetime.now())
         self.write(vals)
-        body = (
-            self.env._("The customer confirmed the balance.")
-            if agree
-            else self.env._(
+        if agree:
+            body = self.env._("The customer confirmed the balance.")
+        elif self.currency_id.is_zero(self.difference):
+            body = self.env._(
+                "The customer agrees with the balance of %(amount)s but disputes items of the statement.",
+                amount=self.currency_id.format(self.confirmed_amount),
+            )
+        else:
+            body = self.env._(
                 "The customer disputes the balance: they agree with %(amount)s (difference %(difference)s).",
                 amount=self.currency_id.format(self.confirmed_amount),
                 difference=self.currency_id.format(self.difference),
             )
-        )
         self.message_post(
             body=body + (f"\n{comment}" if comment else ""), attachment_ids=attachments.ids if attachments else []
         )
@@ -394,6 +405,13 @@ class CustomerStatement(models.Model):
                 summary=self.env._("Balance disputed by %s", self.partner_id.display_name),
                 user_id=self.create_uid.id or self.env.uid,
             )
+
+    def _dispute_is_explained(self, amount, comment):
+        """A disagreement states another balance or, when the customer
+        disputes documents whose total still comes to the statement's
+        balance, says in the comment what it disputes."""
+        self.ensure_one()
+        return bool(self.currency_id.compare_amounts(amount, self.closing_balance) or (comment or "").strip())
 
     def action_record_answer(self):
         self.ensure_one()

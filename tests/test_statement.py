@@ -253,8 +253,9 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         """An accountant records the answer that came back signed and sealed:
         a dispute with the customer's balance, then, once settled, the
         customer's agreement; the scanned reply is kept on the statement.
-        A statement not awaiting an answer cannot get one, and a "dispute"
-        at the statement's own balance is refused."""
+        A statement not awaiting an answer cannot get one, and a
+        disagreement at the statement's own balance must say what the
+        customer disputes."""
         statement = self._statement()
         accountant = new_test_user(
             self.env, login="ledger_statement_accountant", groups="base.group_user,account.group_account_invoice"
@@ -265,8 +266,17 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         action = statement.with_user(accountant).action_record_answer()
         Answer = self.env[action["res_model"]].with_user(accountant).with_context(**action["context"])
         same = Answer.create({"answer": "dispute", "amount": statement.closing_balance})
-        with self.assertRaisesRegex(UserError, "record that the customer agrees"):
+        with self.assertRaisesRegex(UserError, "say in the comment what the customer disputes"):
             same.action_record()
+        self.assertEqual(statement.confirmation_state, "requested")
+        same.comment = "Invoice INV/0042 was never delivered"
+        same.action_record()
+        self.assertEqual(
+            (statement.confirmation_state, statement.confirmed_amount, statement.difference),
+            ("disputed", 800.0, 0.0),
+        )
+        self.assertIn("agrees with the balance of", statement.message_ids[:1].body)
+        self.assertIn("but disputes items of the statement", statement.message_ids[:1].body)
         scan = base64.b64encode(b"%PDF-1.4 signed and sealed")
         Answer.create(
             {
@@ -487,23 +497,30 @@ class TestBalanceConfirmationPortal(HttpCase, StatementCommon):
         self.assertNotIn("50.00", stolen.text.split("o_customer_statement_portal")[-1])
 
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        typo = self.url_open(
-            f"/my/ledger/statement/{mine.id}/answer",
-            data={"csrf_token": csrf, "access_token": mine.access_token, "answer": "dispute", "amount": "8a50"},
-        )
-        self.assertIn("as a number, for example: 1,234.56", typo.text)
+
+        def dispute(amount, comment=""):
+            return self.url_open(
+                f"/my/ledger/statement/{mine.id}/answer",
+                data={
+                    "csrf_token": csrf,
+                    "access_token": mine.access_token,
+                    "answer": "dispute",
+                    "amount": amount,
+                    "comment": comment,
+                },
+            )
+
+        self.assertIn("as a number, for example: 1,234.56", dispute("8a50").text)
         mine.invalidate_recordset()
         self.assertEqual(mine.confirmation_state, "requested", "a typo records nothing")
-        answer = self.url_open(
-            f"/my/ledger/statement/{mine.id}/answer",
-            data={
-                "csrf_token": csrf,
-                "access_token": mine.access_token,
-                "answer": "dispute",
-                "amount": "850",
-                "comment": "Credit note missing",
-            },
-        )
+        self.assertIn("say in the comment what you dispute", dispute("900", "  ").text)
+        mine.invalidate_recordset()
+        self.assertEqual(mine.confirmation_state, "requested", "a dispute of nothing named records nothing")
+        typed = dispute("85O", "Credit note CN/7 of 12 Oct is missing")
+        self.assertIn("as a number", typed.text)
+        self.assertIn(">Credit note CN/7 of 12 Oct is missing</textarea>", typed.text, "the comment is kept")
+        self.assertIn('value="85O"', typed.text, "the amount is kept to be corrected")
+        answer = dispute("850", "Credit note missing")
         self.assertEqual(answer.status_code, 200)
         mine.invalidate_recordset()
         self.assertEqual(mine.confirmation_state, "disputed")

@@ -15,11 +15,15 @@ class CustomerStatementAnswer(models.TransientModel):
     currency_id = fields.Many2one(related="statement_id.currency_id")
     closing_balance = fields.Monetary(related="statement_id.closing_balance", string="Balance on the Statement")
     answer = fields.Selection(
-        [("agree", "Agrees with the balance"), ("dispute", "Gives another balance")],
+        [("agree", "Agrees with the balance"), ("dispute", "Disagrees")],
         required=True,
         default="agree",
     )
-    amount = fields.Monetary(string="Customer's Balance", help="The balance the customer agrees with.")
+    amount = fields.Monetary(
+        string="Customer's Balance",
+        help="The balance the customer agrees with. When it is the statement's own, say in the comment what the "
+        "customer disputes.",
+    )
     comment = fields.Text(string="Customer's Comment")
     reply_file = fields.Binary(string="Signed Reply", attachment=False, help="The scanned reply, signed and sealed.")
     reply_filename = fields.Char()
@@ -32,12 +36,12 @@ class CustomerStatementAnswer(models.TransientModel):
     def action_record(self):
         self.ensure_one()
         statement = self.statement_id
-        if (
-            self.answer == "dispute"
-            and statement.currency_id.compare_amounts(self.amount, statement.closing_balance) == 0
-        ):
+        if self.answer == "dispute" and not statement._dispute_is_explained(self.amount, self.comment):
             raise UserError(
-                self.env._("The customer's balance equals the statement's: record that the customer agrees instead.")
+                self.env._(
+                    "The customer's balance equals the statement's: say in the comment what the customer disputes, "
+                    "or record that the customer agrees."
+                )
             )
         attachments = self.env["ir.attachment"]
         if self.reply_file:

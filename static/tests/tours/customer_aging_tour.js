@@ -36,7 +36,7 @@ registry.category("web_tour.tours").add("account_customer_ledger_record_answer",
             run: "click",
         },
         {
-            content: "The customer gives another balance",
+            content: "The customer disagrees",
             trigger: ".modal .o_field_widget[name='answer'] input[data-value='dispute']",
             run: "click",
         },
