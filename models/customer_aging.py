@@ -57,19 +57,29 @@ class CustomerAgingEngine(models.AbstractModel):
 
     @api.model
     def _items_query(
-        self, company, as_of, partner_ids=None, account_ids=None, account_type="asset_receivable", currency_id=None
+        self,
+        company,
+        as_of,
+        partner_ids=None,
+        account_ids=None,
+        account_type="asset_receivable",
+        currency_id=None,
+        company_ids=None,
     ):
         """SQL of the open items on ``as_of``: one row per journal item with
         its open amount in company and in document currency. ``company``
         covers its whole group (its top company and every branch: they share
         the receivable accounts, and a payment to one may settle an invoice
         of another); None covers every company. ``as_of`` may be an SQL
-        expression (the live analysis view uses ``CURRENT_DATE``)."""
+        expression (the live analysis view uses ``CURRENT_DATE``).
+        ``company_ids`` keeps only the items of those companies of the
+        group, their open amounts still reckoned against the whole group."""
         filters = [SQL("TRUE")]
         partial_filter = SQL("TRUE")
         if company:
             group = company._customer_ledger_group().ids
-            filters.append(SQL("line.company_id = ANY(%s)", group))
+            shown = group if company_ids is None else [cid for cid in group if cid in set(company_ids)]
+            filters.append(SQL("line.company_id = ANY(%s)", shown))
             # A reconciliation between two companies of the group belongs to
             # the invoice's side.
             partial_filter = SQL("company_id = ANY(%s)", group)

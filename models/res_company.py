@@ -87,6 +87,16 @@ class ResCompany(models.Model):
             group |= level
         return group
 
+    def _customer_ledger_readable_group(self):
+        """The companies of the group whose items the current user may read
+        in reports: the whole group for one allowed in all of it (and for
+        scheduled actions), only the allowed ones otherwise, as Odoo's own
+        journal-item lists show them."""
+        group = self._customer_ledger_group()
+        if self.env.su:
+            return group
+        return group & self.env.user.sudo().company_ids
+
     @api.constrains("customer_aging_buckets")
     def _check_customer_aging_buckets(self):
         for company in self:

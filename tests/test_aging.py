@@ -5,7 +5,7 @@ import openpyxl
 
 from odoo import Command, fields
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import LedgerTestCommon
 
@@ -206,6 +206,40 @@ class TestAging(LedgerTestCommon):
         data = wizard._get_report_data()
         self.assertEqual(data["companies"], f"Aging Branch, {self.company.name}")
         self.assertEqual(data["total"], 200.0)
+        # An accountant allowed in the branch only reads the branch's items,
+        # as Odoo's journal items show them to such a user: the parent's
+        # payment is no open credit of theirs, the branch's invoices are
+        # still settled by it.
+        clerk = new_test_user(
+            self.env,
+            login="ledger_aging_branch_clerk",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=branch.id,
+            company_ids=[Command.set(branch.ids)],
+        )
+        for as_of, total in ((date(2026, 1, 10), 0.0), (date(2026, 1, 20), 0.0), (date(2026, 1, 31), 200.0)):
+            wizard = (
+                self.env["customer.aging.report"]
+                .with_user(clerk)
+                .with_company(branch)
+                .create(
+                    {
+                        "company_id": branch.id,
+                        "as_of": as_of,
+                        "partner_ids": [Command.set(self.customer.ids)],
+                        "show_detail": True,
+                    }
+                )
+            )
+            data = wizard._get_report_data()
+            self.assertEqual(data["total"], total, as_of)
+            self.assertEqual(
+                {item["move_name"] for group in data["groups"] for item in group["items"]},
+                {unpaid.name} if total else set(),
+            )
+        self.assertEqual(
+            data["companies"], "Aging Branch (the group's other companies are left out: you may not access them)"
+        )
         # A company of another group keeps its items to itself.
         other = self.setup_other_company(name="Aging unrelated company")["company"]
         self.assertEqual(self.engine._aged(other, date(2026, 1, 31), self.bounds, partner_ids=self.customer.ids), [])

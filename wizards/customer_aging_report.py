@@ -81,6 +81,7 @@ class CustomerAgingReport(models.TransientModel):
             "partner_ids": sorted(partner_ids) if partner_ids is not None else None,
             "account_ids": self.account_ids.ids or None,
             "account_type": "liability_payable" if self.report_type == "payable" else "asset_receivable",
+            "company_ids": self.company_id._customer_ledger_readable_group().ids,
         }
 
     def _group_labels(self, keys):
@@ -102,6 +103,18 @@ class CustomerAgingReport(models.TransientModel):
             "currency": self.company_id.currency_id.name,
         }[self.group_by]
         return {key: names.get(key, empty) for key in keys}
+
+    def _companies_text(self):
+        """The companies whose items the report shows, the chosen one first;
+        it says so when the user may not read the rest of its group."""
+        shown = self.company_id._customer_ledger_readable_group()
+        text = ", ".join((self.company_id | shown.sorted("name")).mapped("name"))
+        if self.company_id._customer_ledger_group() - shown:
+            text = self.env._(
+                "%(companies)s (the group's other companies are left out: you may not access them)",
+                companies=text,
+            )
+        return text
 
     def _get_report_data(self):
         """Everything the screen, the PDF and the XLSX show."""
@@ -143,9 +156,7 @@ class CustomerAgingReport(models.TransientModel):
         return {
             "title": dict(self._fields["report_type"]._description_selection(self.env))[self.report_type],
             "company": self.company_id,
-            "companies": ", ".join(
-                (self.company_id | self.company_id._customer_ledger_group().sorted("name")).mapped("name")
-            ),
+            "companies": self._companies_text(),
             "currency": self.company_id.currency_id,
             "as_of": self.as_of,
             "as_of_text": format_date(self.env, self.as_of),
