@@ -44,6 +44,18 @@ class CustomerClass(models.Model):
         ("code_dimension_unique", "unique(dimension_id, code)", "A class code must be unique in its dimension."),
     ]
 
+    @api.constrains("credit_limit")
+    def _check_credit_limit(self):
+        for record in self:
+            if record.credit_limit < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The default credit limit of %(class)s cannot be negative: enter 0 for no credit at all, or "
+                        "untick Sets Credit Limit.",
+                        **{"class": record.display_name},
+                    )
+                )
+
     @api.constrains("active")
     def _check_archived_classes_unused(self):
         """A class that an active rule gives, or that is a dimension's

@@ -315,6 +315,16 @@ class CustomerClassDimension(models.Model):
         )
         (missing | unreported)._create_partner_fields()
 
+    @api.constrains("window_months")
+    def _check_window_months(self):
+        for dimension in self:
+            if dimension.window_months <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "The window of %(dimension)s must be at least one month.", dimension=dimension.display_name
+                    )
+                )
+
     @api.constrains("fallback_class_id")
     def _check_fallback_class(self):
         for dimension in self.filtered("fallback_class_id"):

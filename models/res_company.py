@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from .customer_aging import DEFAULT_AGING_BUCKETS, parse_buckets
 
@@ -101,6 +102,39 @@ class ResCompany(models.Model):
     def _check_customer_aging_buckets(self):
         for company in self:
             parse_buckets(company.customer_aging_buckets, self.env)
+
+    @api.constrains(
+        "customer_credit_overdue_tolerance",
+        "customer_credit_overdue_amount",
+        "customer_statement_reminder_days",
+        *CREDIT_WEIGHT_FIELDS.values(),
+    )
+    def _check_customer_ledger_numbers(self):
+        """Day counts, amounts and weights below zero mean nothing; weights
+        that are all zero would give every customer the best grade."""
+        for company in self:
+            for fname in (
+                "customer_credit_overdue_tolerance",
+                "customer_credit_overdue_amount",
+                "customer_statement_reminder_days",
+                *CREDIT_WEIGHT_FIELDS.values(),
+            ):
+                if company[fname] < 0:
+                    raise ValidationError(
+                        self.env._(
+                            "%(setting)s cannot be negative (%(company)s): enter 0 or more.",
+                            setting=self._fields[fname]._description_string(self.env),
+                            company=company.name,
+                        )
+                    )
+            if not any(company[fname] for fname in CREDIT_WEIGHT_FIELDS.values()):
+                raise ValidationError(
+                    self.env._(
+                        "At least one credit score weight must be above 0 (%(company)s): with none, every customer "
+                        "would get the best credit grade.",
+                        company=company.name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

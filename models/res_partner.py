@@ -193,6 +193,17 @@ class ResPartner(models.Model):
             partner.ledger_rfm = " / ".join(str(s) for s in scores) if all(scores) else False
             partner.customer_credit_score = row.get("credit_score") or 0.0
 
+    @api.constrains("employee_count", "annual_revenue")
+    def _check_customer_size_figures(self):
+        for partner in self:
+            if partner.employee_count < 0 or partner.annual_revenue < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s: the employees and the annual revenue cannot be negative.",
+                        customer=partner.display_name,
+                    )
+                )
+
     def _fields_changed_by(self, vals, fnames):
         """The fields of ``fnames`` that writing ``vals`` would change on at
         least one of these partners. Writing back the value a partner holds

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from .customer_credit_exception import CREDIT_MANAGER_GROUP
@@ -159,6 +159,18 @@ class ResPartner(models.Model):
         if held:
             held -= self.sudo().search([("id", "in", held.ids), ("customer_credit_hold", "=", True)])
         return [("commercial_partner_id", "in" if operator == "!=" else "not in", held.ids)]
+
+    @api.constrains("credit_limit")
+    def _check_credit_limit(self):
+        for partner in self:
+            if partner.credit_limit < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s: a credit limit cannot be negative. Enter 0 to allow no credit at all, or "
+                        "choose No limit.",
+                        customer=partner.display_name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

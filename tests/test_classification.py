@@ -700,6 +700,28 @@ class TestClassification(LedgerTestCommon):
         with self.assertRaises(ValueError), mute_logger("odoo.models"):
             Rule.create(base | {"condition_ids": [Command.create({"metric": "no_such_metric", "min_value": 1})]})
 
+    def test_windows_and_size_figures_that_mean_nothing_are_refused(self):
+        """A dimension's window of no month and negative headcounts or
+        revenue (which would band a customer below every size) are refused."""
+        tier = self.tier_a.dimension_id
+        for months in (0, -3):
+            with (
+                self.subTest(months=months),
+                self.assertRaisesRegex(ValidationError, "at least one month"),
+                self.env.cr.savepoint(),
+            ):
+                tier.window_months = months
+        tier.invalidate_recordset()
+        self.assertEqual(tier.window_months, 12)
+        for vals in ({"employee_count": -4}, {"annual_revenue": -5.0}):
+            with (
+                self.subTest(vals=vals),
+                self.assertRaisesRegex(ValidationError, "cannot be negative"),
+                self.env.cr.savepoint(),
+            ):
+                self.big.write(vals)
+        self.big.write({"employee_count": 0, "annual_revenue": 0.0})
+
     def test_classes_still_given_cannot_be_archived(self):
         dimension, gold, silver = self._dimension()
         rule = self.env["customer.class.rule"].create(self._revenue_rule("Big spenders", gold, 1000))

@@ -1,10 +1,11 @@
 from datetime import date, timedelta
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from ..models.res_company import CREDIT_WEIGHT_FIELDS
 from .common import LedgerTestCommon, committed_env, race
 
 
@@ -122,6 +123,44 @@ class TestCreditControl(LedgerTestCommon):
         self.customer.with_company(self.company).customer_credit_policy = "none"
         self.assertEqual(self._post(1_000_000.0).state, "posted")
         self.assertFalse(self.customer.customer_credit_has_limit)
+
+    def test_settings_that_mean_nothing_are_refused(self):
+        """Negative limits, day counts, amounts or weights, and weights that
+        are all zero (every customer would get the best grade), are refused
+        with what to enter instead, and nothing is saved."""
+        with (
+            self.assertRaisesRegex(ValidationError, "Overdue Tolerance .* cannot be negative"),
+            self.env.cr.savepoint(),
+        ):
+            self.env["res.config.settings"].create({"customer_credit_overdue_tolerance": -5}).execute()
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.customer_credit_overdue_tolerance, 0)
+        weights = dict.fromkeys(CREDIT_WEIGHT_FIELDS.values(), 0)
+        with (
+            self.assertRaisesRegex(ValidationError, "At least one credit score weight must be above 0"),
+            self.env.cr.savepoint(),
+        ):
+            self.env["res.config.settings"].create(weights).execute()
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.customer_credit_weight_days_late, 25)
+        with (
+            self.assertRaisesRegex(ValidationError, "Confirmation Reminder .* cannot be negative"),
+            self.env.cr.savepoint(),
+        ):
+            self.company.customer_statement_reminder_days = -1
+        with (
+            self.assertRaisesRegex(ValidationError, "credit limit cannot be negative. Enter 0"),
+            self.env.cr.savepoint(),
+        ):
+            self.customer.with_company(self.company).credit_limit = -100.0
+        retail = self.env.ref("account_customer_ledger.class_customer_type_retail")
+        with (
+            self.assertRaisesRegex(ValidationError, "cannot be negative: enter 0 for no credit at all"),
+            self.env.cr.savepoint(),
+        ):
+            retail.write({"use_credit_limit": True, "credit_limit": -1.0})
+        retail.invalidate_recordset()
+        self.assertFalse(retail.use_credit_limit)
 
     def test_default_limit_from_class(self):
         customer = self.env["res.partner"].create({"name": "Class Co", "is_company": True})
