@@ -240,6 +240,13 @@ class TestAging(LedgerTestCommon):
         self.assertEqual(
             data["companies"], "Aging Branch (the group's other companies are left out: you may not access them)"
         )
+        # Choosing the parent company changes nothing: the clerk still reads the branch alone.
+        wizard.company_id = self.company
+        data = wizard._get_report_data()
+        self.assertEqual(
+            (data["companies"], data["total"]),
+            ("Aging Branch (the group's other companies are left out: you may not access them)", 200.0),
+        )
         # A company of another group keeps its items to itself.
         other = self.setup_other_company(name="Aging unrelated company")["company"]
         self.assertEqual(self.engine._aged(other, date(2026, 1, 31), self.bounds, partner_ids=self.customer.ids), [])

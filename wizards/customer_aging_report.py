@@ -108,7 +108,7 @@ class CustomerAgingReport(models.TransientModel):
         """The companies whose items the report shows, the chosen one first;
         it says so when the user may not read the rest of its group."""
         shown = self.company_id._customer_ledger_readable_group()
-        text = ", ".join((self.company_id | shown.sorted("name")).mapped("name"))
+        text = ", ".join(((self.company_id & shown) | shown.sorted("name")).mapped("name"))
         if self.company_id._customer_ledger_group() - shown:
             text = self.env._(
                 "%(companies)s (the group's other companies are left out: you may not access them)",
