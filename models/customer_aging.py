@@ -6,6 +6,10 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 DEFAULT_AGING_BUCKETS = "30,60,90,120"
+# Workbooks of the reports: rows go to a temporary file as they come, and
+# text (a customer's name, a payment's reference from a bank feed) is written
+# as text, never read as a formula or a link.
+XLSX_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
 # Between bucket days: commas (also as Chinese input methods type them),
 # semicolons or spaces.
 BUCKET_SEPARATORS = re.compile(r"[,\uff0c\u3001;\uff1b\s]+")

@@ -12,7 +12,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .customer_aging import parse_buckets
+from .customer_aging import XLSX_OPTIONS, parse_buckets
 
 _logger = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ class CustomerStatement(models.Model):
         handle, path = tempfile.mkstemp(suffix=".xlsx")
         os.close(handle)
         try:
-            workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
+            workbook = xlsxwriter.Workbook(path, XLSX_OPTIONS)
             bold = workbook.add_format({"bold": True})
             money = workbook.add_format({"num_format": "#,##0.00"})
             date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})

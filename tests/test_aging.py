@@ -307,6 +307,19 @@ class TestAging(LedgerTestCommon):
         action = wizard.action_export_xlsx()
         self.assertIn("/web/content/", action["url"])
 
+    def test_xlsx_writes_a_customers_name_as_text(self):
+        """A customer named like a formula is a name in the workbook, not a
+        formula that runs when the file is opened."""
+        name = '=HYPERLINK("http://pay.example","Pay here")'
+        tricky = self.env["res.partner"].create({"name": name, "is_company": True})
+        self._due_invoice(10.0, 3, partner=tricky)
+        wizard = self.env["customer.aging.report"].create(
+            {"as_of": self.as_of, "partner_ids": [Command.set(tricky.ids)]}
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(wizard._render_xlsx(wizard._get_report_data()))).active
+        cell = next(row[0] for row in sheet.iter_rows() if row[0].value == name)
+        self.assertEqual((cell.value, cell.data_type), (name, "s"))
+
     def test_aged_payables_from_the_same_engine(self):
         vendor = self.env["res.partner"].create({"name": "Vendor Co", "is_company": True})
         bill = self.env["account.move"].create(

@@ -175,6 +175,23 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         aging = rows[rows.index(closing) + 4]
         self.assertEqual(list(aging[1:7]), data["aging"])
 
+    def test_xlsx_writes_names_and_references_as_text(self):
+        """A customer's name or a document's reference that starts like a
+        formula or reads like a link stays the text it is in the workbook:
+        nothing runs or opens when the customer's statement is opened."""
+        name = '=HYPERLINK("http://pay.example","Pay here")'
+        customer = self._statement_customer(self.env, name)
+        invoice = self._post_document(self.env, customer, date(2026, 10, 5), 120.0)
+        invoice.ref = "=1+2"
+        payment = self._post_document(self.env, customer, date(2026, 10, 6), 20.0, move_type="out_refund")
+        payment.ref = "https://pay.example/refund"
+        sheet = openpyxl.load_workbook(io.BytesIO(self._statement(customer)._render_xlsx())).active
+        self.assertEqual((sheet.cell(1, 3).value, sheet.cell(1, 3).data_type), (name, "s"))
+        cells = {sheet.cell(row, 2).value: sheet.cell(row, 4) for row in range(6, 8)}
+        self.assertEqual((cells[invoice.name].value, cells[invoice.name].data_type), ("=1+2", "s"))
+        self.assertEqual(cells[payment.name].value, "https://pay.example/refund")
+        self.assertIsNone(cells[payment.name].hyperlink)
+
     def test_statement_in_the_customers_currency(self):
         eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
         customer = self._statement_customer(self.env, "Euro Co")

@@ -7,7 +7,7 @@ import xlsxwriter
 from odoo import api, fields, models
 from odoo.tools import format_date, formatLang
 
-from ..models.customer_aging import bucket_labels, parse_buckets
+from ..models.customer_aging import XLSX_OPTIONS, bucket_labels, parse_buckets
 
 
 class CustomerAgingReport(models.TransientModel):
@@ -245,7 +245,7 @@ class CustomerAgingReport(models.TransientModel):
         handle, path = tempfile.mkstemp(suffix=".xlsx")
         os.close(handle)
         try:
-            workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
+            workbook = xlsxwriter.Workbook(path, XLSX_OPTIONS)
             sheet = workbook.add_worksheet(data["title"][:31])
             bold = workbook.add_format({"bold": True})
             money = workbook.add_format({"num_format": "#,##0.00"})
