@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from .customer_class_run import (
     BACKGROUND_THRESHOLD_PARAM,
@@ -74,6 +75,31 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.customer_statement_request_confirmation", readonly=False
     )
 
+    @api.constrains(
+        "customer_reclassify_interval_number",
+        "customer_reclassify_batch_size",
+        "customer_classify_background_threshold",
+        "customer_classify_preview_background_threshold",
+    )
+    def _check_classification_numbers(self):
+        for settings in self:
+            if settings.customer_reclassify_interval_number < 1:
+                raise ValidationError(
+                    self.env._("Scheduled reclassification: run it every 1 or more days, weeks or months.")
+                )
+            if settings.customer_reclassify_batch_size < 1:
+                raise ValidationError(self.env._("Scheduled reclassification: a batch holds 1 or more customers."))
+            if (
+                min(
+                    settings.customer_classify_background_threshold,
+                    settings.customer_classify_preview_background_threshold,
+                )
+                < 1
+            ):
+                raise ValidationError(
+                    self.env._("Classify Customers: the scopes applied or previewed at once hold 1 or more customers.")
+                )
+
     def get_values(self):
         res = super().get_values()
         cron = self.env.ref(RECLASSIFY_CRON, raise_if_not_found=False)
@@ -95,7 +121,7 @@ class ResConfigSettings(models.TransientModel):
             cron.sudo().write(
                 {
                     "active": self.customer_reclassify_active,
-                    "interval_number": max(self.customer_reclassify_interval_number, 1),
+                    "interval_number": self.customer_reclassify_interval_number,
                     "interval_type": self.customer_reclassify_interval_type or "weeks",
                 }
             )

@@ -700,6 +700,27 @@ class TestClassification(LedgerTestCommon):
         with self.assertRaises(ValueError), mute_logger("odoo.models"):
             Rule.create(base | {"condition_ids": [Command.create({"metric": "no_such_metric", "min_value": 1})]})
 
+    def test_schedule_and_scope_settings_below_one_are_refused(self):
+        """The scheduled pass's interval and batch, and the scopes that the
+        wizard handles at once, need at least one: the settings say so
+        rather than quietly saving something else."""
+        cron = self.env.ref("account_customer_ledger.ir_cron_reclassify_customers")
+        cron.active = False
+        for vals, message in (
+            ({"customer_reclassify_interval_number": 0}, "every 1 or more days"),
+            ({"customer_reclassify_batch_size": 0}, "a batch holds 1 or more customers"),
+            ({"customer_classify_background_threshold": -1}, "at once hold 1 or more customers"),
+            ({"customer_classify_preview_background_threshold": 0}, "at once hold 1 or more customers"),
+        ):
+            with (
+                self.subTest(vals=vals),
+                self.assertRaisesRegex(ValidationError, message),
+                self.env.cr.savepoint(),
+            ):
+                self.env["res.config.settings"].create({"customer_reclassify_active": True, **vals}).execute()
+        cron.invalidate_recordset()
+        self.assertFalse(cron.active, "nothing of the refused settings was saved")
+
     def test_windows_and_size_figures_that_mean_nothing_are_refused(self):
         """A dimension's window of no month and negative headcounts or
         revenue (which would band a customer below every size) are refused."""
