@@ -26,9 +26,11 @@ class CustomerStatementPortal(CustomerPortal):
         return self._render_statement(statement, access_token, kwargs.get("message"))
 
     def _render_statement(self, statement, access_token, message=None, amount=None, comment=None):
-        """The confirmation page; after an answer it cannot take, the page
-        again with what the customer typed, so nothing is lost."""
-        statement = statement.with_context(lang=statement.partner_id.lang or request.env.lang)
+        """The confirmation page, all of it in the customer's language (as
+        its statement and email are); after an answer it cannot take, the
+        page again with what the customer typed, so nothing is lost."""
+        request.update_context(lang=statement._customer_lang().code)
+        statement = statement.with_context(lang=request.env.lang)
         values = self._prepare_portal_layout_values()
         values.update(
             {

@@ -488,6 +488,27 @@ class TestBalanceConfirmationPortal(HttpCase, StatementCommon):
     """The customer answers from the link, without logging in; a token
     never opens another customer's statement."""
 
+    def test_page_reads_in_the_customers_language(self):
+        """The confirmation page is all in the customer's language, as its
+        statement and email are, whatever language the browser asked for."""
+        env = self.env
+        env["res.lang"]._activate_lang("zh_CN")
+        env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        customer = self._statement_customer(env, "上海客户甲有限公司")
+        customer.lang = "zh_CN"
+        self._post_document(env, customer, date.today() - timedelta(days=3), 900.0)
+        statement = env["customer.statement"]._create_for(
+            customer, env.company, date.today() - timedelta(days=30), date.today()
+        )
+        statement.confirmation_state = "requested"
+        statement._portal_ensure_token()
+        self.opener.cookies["frontend_lang"] = "en_US"
+        text = self.url_open(statement.get_portal_url()).text
+        for words in ("对账确认", "期初余额", "未到期", "我确认此余额", "提出异议"):
+            self.assertIn(words, text)
+        for words in ("Balance confirmation", "Opening balance", "I confirm this balance"):
+            self.assertNotIn(words, text)
+
     def test_confirm_and_dispute_by_token(self):
         env = self.env
         first = self._statement_customer(env, "Portal Co")
