@@ -82,7 +82,7 @@ class CustomerAgingEngine(models.AbstractModel):
         partial_filter = SQL("TRUE")
         if company:
             group = company._customer_ledger_group().ids
-            shown = group if company_ids is None else [cid for cid in group if cid in set(company_ids)]
+            shown = group if company_ids is None else sorted(set(group) & set(company_ids))
             filters.append(SQL("line.company_id = ANY(%s)", shown))
             # A reconciliation between two companies of the group belongs to
             # the invoice's side.

@@ -14,6 +14,13 @@ CREDIT_WEIGHT_FIELDS = {
     "utilisation": "customer_credit_weight_utilisation",
 }
 
+NON_NEGATIVE_SETTINGS = (
+    "customer_credit_overdue_tolerance",
+    "customer_credit_overdue_amount",
+    "customer_statement_reminder_days",
+    *CREDIT_WEIGHT_FIELDS.values(),
+)
+
 LEDGER_SETTINGS = (
     "customer_credit_mode",
     "customer_credit_overdue_tolerance",
@@ -103,22 +110,12 @@ class ResCompany(models.Model):
         for company in self:
             parse_buckets(company.customer_aging_buckets, self.env)
 
-    @api.constrains(
-        "customer_credit_overdue_tolerance",
-        "customer_credit_overdue_amount",
-        "customer_statement_reminder_days",
-        *CREDIT_WEIGHT_FIELDS.values(),
-    )
+    @api.constrains(*NON_NEGATIVE_SETTINGS)
     def _check_customer_ledger_numbers(self):
         """Day counts, amounts and weights below zero mean nothing; weights
         that are all zero would give every customer the best grade."""
         for company in self:
-            for fname in (
-                "customer_credit_overdue_tolerance",
-                "customer_credit_overdue_amount",
-                "customer_statement_reminder_days",
-                *CREDIT_WEIGHT_FIELDS.values(),
-            ):
+            for fname in NON_NEGATIVE_SETTINGS:
                 if company[fname] < 0:
                     raise ValidationError(
                         self.env._(
