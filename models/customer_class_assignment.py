@@ -23,7 +23,7 @@ class CustomerClassAssignment(models.Model):
     class_id = fields.Many2one("customer.class", required=True, ondelete="restrict")
     color = fields.Integer(related="class_id.color")
     locked = fields.Boolean(help="Locked classes are left alone by the wizard and the scheduled job.")
-    reason = fields.Char(readonly=True)
+    reason = fields.Char(readonly=True, translate=True)
     rule_id = fields.Many2one("customer.class.rule", ondelete="set null", readonly=True)
     user_id = fields.Many2one("res.users", string="Set by", readonly=True)
     date = fields.Datetime(readonly=True)
@@ -67,7 +67,8 @@ class CustomerClassAssignment(models.Model):
             )
         )
         taken = self.sudo().browse([row[0] for row in rows or ()])
-        self.env["customer.class.history"].sudo().create(
+        translated = self.env["customer.classifier"]._translated
+        self.env["customer.class.history"].sudo()._log_changes(
             [
                 {
                     "partner_id": kept.id,
@@ -75,9 +76,10 @@ class CustomerClassAssignment(models.Model):
                     "dimension_id": assignment.dimension_id.id,
                     "new_class_id": assignment.class_id.id,
                     "rule_id": assignment.rule_id.id,
-                    "reason": self.env._(
-                        "taken over from %(customer)s, merged into this customer",
-                        customer=assignment.partner_id.display_name,
+                    "reason": translated(
+                        lambda env, customer=assignment.partner_id.display_name: env._(
+                            "taken over from %(customer)s, merged into this customer", customer=customer
+                        )
                     ),
                 }
                 for assignment in taken

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .customer_classifier import translated_columns
+
 
 def proposed_changes(proposals):
     """The proposals that change a class, locked ones included (a preview
@@ -20,7 +22,7 @@ class CustomerClassChange(models.AbstractModel):
     dimension_id = fields.Many2one("customer.class.dimension", readonly=True)
     old_class_id = fields.Many2one("customer.class", string="Now", readonly=True)
     new_class_id = fields.Many2one("customer.class", string="Proposed", readonly=True)
-    reason = fields.Char(readonly=True)
+    reason = fields.Char(readonly=True, translate=True)
     locked = fields.Boolean(readonly=True, help="Locked: the current class stays.")
 
     @api.model
@@ -34,14 +36,17 @@ class CustomerClassChange(models.AbstractModel):
         self.flush_model()
         uid, now = self.env.uid, fields.Datetime.now()
         columns = list(values)
+        reasons, reason_columns, reason = translated_columns([c["reason"] for c in changes], "c")
         self.env.execute_query(
             SQL(
                 """INSERT INTO %(table)s
                           (%(columns)s, partner_id, dimension_id, old_class_id, new_class_id, reason, locked,
                            create_uid, create_date, write_uid, write_date)
-                   SELECT %(values)s, c.*, %(uid)s, %(now)s, %(uid)s, %(now)s
+                   SELECT %(values)s, c.partner_id, c.dimension_id, c.old_class_id, c.new_class_id, %(reason)s,
+                          c.locked, %(uid)s, %(now)s, %(uid)s, %(now)s
                      FROM unnest(%(partners)s::int[], %(dimensions)s::int[], %(old)s::int[], %(new)s::int[],
-                                 %(reasons)s::varchar[], %(locked)s::bool[]) AS c""",
+                                 %(locked)s::bool[], %(reasons)s)
+                          AS c(partner_id, dimension_id, old_class_id, new_class_id, locked, %(reason_columns)s)""",
                 table=SQL.identifier(self._table),
                 columns=SQL(", ").join(SQL.identifier(column) for column in columns),
                 values=SQL(", ").join(SQL("%s", values[column]) for column in columns),
@@ -51,7 +56,9 @@ class CustomerClassChange(models.AbstractModel):
                 dimensions=[c["dimension_id"] for c in changes],
                 old=[c["old_class_id"] or None for c in changes],
                 new=[c["new_class_id"] or None for c in changes],
-                reasons=[c["reason"] for c in changes],
+                reasons=reasons,
+                reason_columns=reason_columns,
+                reason=reason,
                 locked=[bool(c["locked"]) for c in changes],
             )
         )

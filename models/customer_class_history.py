@@ -2,8 +2,10 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from .customer_class_rule import format_metric
+from .customer_classifier import translated_columns
 
 
 class CustomerClassHistoryImmutable(models.AbstractModel):
@@ -41,13 +43,35 @@ class CustomerClassHistory(models.Model):
     date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
     rule_id = fields.Many2one("customer.class.rule", ondelete="set null", readonly=True)
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user, readonly=True)
-    reason = fields.Char(readonly=True)
+    reason = fields.Char(readonly=True, translate=True)
     snapshot_id = fields.Many2one(
         "customer.class.snapshot", string="Metrics snapshot", ondelete="cascade", index="btree_not_null", readonly=True
     )
     metrics = fields.Json(related="snapshot_id.metrics")
     revenue = fields.Float(readonly=True, help="Revenue in the window when the change was made.")
     metrics_html = fields.Html(string="Metrics at the time", compute="_compute_metrics_html", sanitize=False)
+
+    @api.model
+    def _log_changes(self, vals_list):
+        """Create history lines whose ``reason`` is translated
+        (``{language: text}``, see ``customer.classifier._translated``):
+        each line keeps its reason in every language at once."""
+        lines = self.create([{**vals, "reason": False} for vals in vals_list])
+        if lines:
+            reasons, reason_columns, reason = translated_columns([vals["reason"] for vals in vals_list], "c")
+            self.env.execute_query(
+                SQL(
+                    """UPDATE customer_class_history h SET reason = %s
+                         FROM unnest(%s::int[], %s) AS c(id, %s)
+                        WHERE h.id = c.id""",
+                    reason,
+                    lines.ids,
+                    reasons,
+                    reason_columns,
+                )
+            )
+            lines.invalidate_recordset(["reason"])
+        return lines
 
     @api.depends("metrics")
     def _compute_metrics_html(self):

@@ -132,15 +132,6 @@ class CustomerClassRule(models.Model):
             parts.append(compiled[4])
         return template % {"rule": compiled[2], "why": "; ".join(parts) or "-"}
 
-    def _matches(self, values):
-        """Whether ``values`` (metric name -> value) fall in every range."""
-        self.ensure_one()
-        return self._compiled_matches(self._compile(), values)
-
-    def _explain(self, values):
-        self.ensure_one()
-        return self._compiled_explain(self._compile(), values, self._explain_template())
-
 
 def format_metric(value):
     if isinstance(value, float):

@@ -346,12 +346,13 @@ class CustomerClassRun(models.Model):
         classifier = self.env["customer.classifier"]
         if self.user_id:
             # Logged in the name of who queued the run, with the job's rights,
-            # and in that user's language: the reasons and chatter notes read
-            # as they would have, had the wizard applied them at once.
+            # and in that user's language: the chatter notes read as they
+            # would have, had the wizard applied them at once (the reasons
+            # are kept in every language).
             classifier = classifier.with_user(self.user_id).sudo().with_context(lang=self.user_id.lang)
         elif company.partner_id.lang:
-            # The scheduled pass writes in the company's language (its
-            # contact's), not in the scheduler's English.
+            # The scheduled pass writes its chatter notes in the company's
+            # language (its contact's), not in the scheduler's English.
             classifier = classifier.with_context(lang=company.partner_id.lang)
         classifier = classifier.with_company(company)
         partners = self.env["res.partner"].browse(partner_ids)

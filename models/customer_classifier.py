@@ -78,6 +78,21 @@ class CustomerClassifier(models.AbstractModel):
             row["credit_score"] = Metrics._credit_score(weights, row)
 
     @api.model
+    def _reason_languages(self):
+        """The languages a reason is kept in: English, which Odoo reads
+        when a language has no text, then every other installed one, so
+        that each user reads why a class was given in their own language,
+        whoever or whatever gave it."""
+        installed = sorted(code for code, _name in self.env["res.lang"].get_installed() if code != "en_US")
+        return ["en_US", *installed]
+
+    @api.model
+    def _translated(self, text):
+        """``text(env)`` in each reason language: ``{language: text}``, the
+        value of a translated reason."""
+        return {lang: text(self.with_context(lang=lang).env) for lang in self._reason_languages()}
+
+    @api.model
     def _company_rules(self, dimension, company):
         """The dimension's active rules that classify this company's
         customers (the company's own and those of every company), in the
@@ -92,8 +107,9 @@ class CustomerClassifier(models.AbstractModel):
     @api.model
     def _propose(self, dimensions, partners, company, date_to=None, window_months=None, run=None):
         """One proposal per (customer, dimension): the class the rules give,
-        the current one, why (for a proposal that changes the class), and
-        whether a lock keeps the current one.
+        the current one, why (for a proposal that changes the class: a
+        translated reason, ``{language: text}``), and whether a lock keeps
+        the current one.
 
         Proposals are plain dicts of ids so that a scope of many thousand
         customers costs a few queries: the metrics, one search per rule with
@@ -134,7 +150,7 @@ class CustomerClassifier(models.AbstractModel):
             )
             if partner_id in wanted
         }
-        Rule = self.env["customer.class.rule"]
+        languages = self._reason_languages()
         values_by_window = {}
         credit_windows = set()
         proposals = []
@@ -148,8 +164,11 @@ class CustomerClassifier(models.AbstractModel):
             if credit and window not in credit_windows:
                 self._add_credit_values(values, company, date_to, window)
                 credit_windows.add(window)
-            compiled = []
-            for rule in rules:
+            # Each rule compiled in every reason language (its name and the
+            # metrics' labels are translated); the first one decides.
+            compiled = {lang: [rule.with_context(lang=lang)._compile() for rule in rules] for lang in languages}
+            matchers = []
+            for rule, rule_compiled in zip(rules, compiled[languages[0]], strict=True):
                 domain = rule._get_partner_domain()
                 members = None
                 if domain:
@@ -163,27 +182,35 @@ class CustomerClassifier(models.AbstractModel):
                         .with_context(active_test=False)
                         ._search(domain + scope)
                     )
-                compiled.append((rule._compile(), members))
+                matchers.append((rule_compiled, members))
             dimension_id = dimension.id
             fallback_id = dimension.fallback_class_id.id
-            fallback_reason = (
-                self.env._("no rule matched: fallback class") if fallback_id else self.env._("no rule matched")
+            fallback_reason = self._translated(
+                lambda env, fallback=fallback_id: (
+                    env._("no rule matched: fallback class") if fallback else env._("no rule matched")
+                )
             )
-            template = Rule._explain_template()
-            matches = Rule._compiled_matches
+            templates = {lang: rules.with_context(lang=lang)._explain_template() for lang in languages}
+            matches, explain = rules._compiled_matches, rules._compiled_explain
             for partner_id in partner_ids:
                 row = values[partner_id]
                 old_class_id, locked = current.get((partner_id, dimension_id), (False, False))
                 match = None
-                for rule, members in compiled:
+                for index, (rule, members) in enumerate(matchers):
                     if (members is None or partner_id in members) and matches(rule, row):
-                        match = rule
+                        match = index
                         break
-                new_class_id, rule_id = (match[1], match[0]) if match else (fallback_id, False)
+                new_class_id, rule_id = (
+                    (matchers[match][0][1], matchers[match][0][0]) if match is not None else (fallback_id, False)
+                )
                 # Only a change is shown or written with its reason.
                 reason = False
                 if new_class_id != old_class_id:
-                    reason = Rule._compiled_explain(match, row, template) if match else fallback_reason
+                    reason = (
+                        {lang: explain(compiled[lang][match], row, templates[lang]) for lang in languages}
+                        if match is not None
+                        else fallback_reason
+                    )
                 proposals.append(
                     {
                         "partner_id": partner_id,
@@ -232,6 +259,7 @@ class CustomerClassifier(models.AbstractModel):
         # A customer's metrics are the same for all its dimensions: sent and
         # stored once, in one snapshot that its history lines share.
         snapshots = {c["partner_id"]: c["metrics"] for c in changes}
+        reasons, reason_columns, reason = translated_columns([c["reason"] for c in changes], "c")
         # Without JIT: PostgreSQL would compile the statement for its large
         # row estimate, at some 0.3 s for a whole ledger, for nothing. The
         # snapshots go as one JSON array, read in the order of their
@@ -239,10 +267,11 @@ class CustomerClassifier(models.AbstractModel):
         self.env["customer.metrics"]._execute_without_jit(
             SQL(
                 """WITH changed AS (
-                       SELECT *
+                       SELECT c.partner_id, c.dimension_id, c.old_class_id, c.new_class_id, c.rule_id,
+                              %(reason)s AS reason
                          FROM unnest(%(partners)s::int[], %(dimensions)s::int[], %(old)s::int[], %(new)s::int[],
-                                     %(rules)s::int[], %(reasons)s::varchar[])
-                              AS c(partner_id, dimension_id, old_class_id, new_class_id, rule_id, reason)
+                                     %(rules)s::int[], %(reasons)s)
+                              AS c(partner_id, dimension_id, old_class_id, new_class_id, rule_id, %(reason_columns)s)
                    ),
                    snapshot AS (
                        INSERT INTO customer_class_snapshot (partner_id, company_id, date, metrics)
@@ -282,7 +311,9 @@ class CustomerClassifier(models.AbstractModel):
                 old=_array_literal(c["old_class_id"] or None for c in changes),
                 new=_array_literal(c["new_class_id"] or None for c in changes),
                 rules=_array_literal(c["rule_id"] or None for c in changes),
-                reasons=_array_literal(c["reason"] for c in changes),
+                reasons=reasons,
+                reason_columns=reason_columns,
+                reason=reason,
                 snapshot_partners=_array_literal(snapshots),
                 snapshot_metrics=json.dumps([_jsonable(metrics) for metrics in snapshots.values()]),
                 company=company.id,
@@ -367,6 +398,7 @@ class CustomerClassifier(models.AbstractModel):
         class_names = {rec.id: rec.name for rec in self.env["customer.class"].browse(class_ids)}
         # Escaped once each, the names and the line's template; each line
         # then only escapes its reason (a hundred thousand notes at once).
+        lang = self.env.lang
         title = escape(self.env._("Customer reclassified:"))
         line = str(escape(self.env._("%(dimension)s: %(old)s → %(new)s (%(reason)s)")))
         dimension_names = {key: str(escape(name)) for key, name in dimension_names.items()}
@@ -379,7 +411,7 @@ class CustomerClassifier(models.AbstractModel):
                     "dimension": dimension_names[item["dimension_id"]],
                     "old": class_names.get(item["old_class_id"], "-"),
                     "new": class_names.get(item["new_class_id"], "-"),
-                    "reason": escape(item["reason"]),
+                    "reason": escape(reason_text(item["reason"], lang)),
                 }
                 for item in items
             )
@@ -436,6 +468,34 @@ def _array_literal(values):
         )
         + "}"
     )
+
+
+def translated_columns(reasons, alias):
+    """Translated reasons (``{language: text}`` each, or False) sent as one
+    text array per language: returns the arrays to ``unnest``, the names of
+    the columns they become, and the expression that makes a row's columns
+    (under ``alias``) the value of a translated field again. A hundred
+    thousand reasons cost no JSON to write or parse."""
+    languages = next((list(reason) for reason in reasons if reason), ["en_US"])
+    names = [f"reason_{index}" for index in range(len(languages))]
+    arrays = SQL(", ").join(
+        SQL("%s::varchar[]", _array_literal(reason[lang] if reason else None for reason in reasons))
+        for lang in languages
+    )
+    value = SQL(
+        "CASE WHEN %s IS NOT NULL THEN jsonb_build_object(%s) END",
+        SQL.identifier(alias, names[0]),
+        SQL(", ").join(
+            SQL("%s::text, %s", lang, SQL.identifier(alias, name)) for lang, name in zip(languages, names, strict=True)
+        ),
+    )
+    return arrays, SQL(", ").join(SQL.identifier(name) for name in names), value
+
+
+def reason_text(reason, lang):
+    """A translated reason (``{language: text}``) in ``lang``, or in English
+    when it has no text in that language."""
+    return reason.get(lang or "en_US") or reason["en_US"]
 
 
 def _jsonable(values):

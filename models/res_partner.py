@@ -1,3 +1,5 @@
+import json
+
 from lxml.builder import E
 
 from odoo import api, fields, models
@@ -295,15 +297,18 @@ class ResPartner(models.Model):
         assignments = self.env["customer.class.assignment"].sudo().search([("partner_id", "in", contacts.ids)])
         if not assignments:
             return
-        self.env["customer.class.history"].sudo().create(
+        translated = self.env["customer.classifier"]._translated
+        self.env["customer.class.history"].sudo()._log_changes(
             [
                 {
                     "partner_id": assignment.partner_id.id,
                     "company_id": assignment.company_id.id,
                     "dimension_id": assignment.dimension_id.id,
                     "old_class_id": assignment.class_id.id,
-                    "reason": self.env._(
-                        "now a contact of %(company)s", company=assignment.partner_id.commercial_partner_id.display_name
+                    "reason": translated(
+                        lambda env, company=assignment.partner_id.commercial_partner_id.display_name: env._(
+                            "now a contact of %(company)s", company=company
+                        )
                     ),
                 }
                 for assignment in assignments
@@ -341,10 +346,9 @@ class ResPartner(models.Model):
         Assignment = self.env["customer.class.assignment"]
         assignments = Assignment._get_assignments(self.browse([p.id for p in new_classes]), company)
         now = fields.Datetime.now()
-        reason = self.env._(
-            "set by %(user)s on %(date)s, locked",
-            user=self.env.user.name,
-            date=fields.Date.to_string(fields.Date.context_today(self)),
+        user, today = self.env.user.name, fields.Date.to_string(fields.Date.context_today(self))
+        reason = self.env["customer.classifier"]._translated(
+            lambda env: env._("set by %(user)s on %(date)s, locked", user=user, date=today)
         )
         history, changed, set_rows = [], {}, []
         removed = Assignment
@@ -377,14 +381,15 @@ class ResPartner(models.Model):
                 SQL(
                     """INSERT INTO customer_class_assignment
                               (partner_id, company_id, dimension_id, class_id, locked, reason, user_id, date)
-                       SELECT s.partner_id, %(company)s, %(dimension)s, s.class_id, TRUE, %(reason)s, %(uid)s, %(now)s
+                       SELECT s.partner_id, %(company)s, %(dimension)s, s.class_id, TRUE, %(reason)s::jsonb, %(uid)s,
+                              %(now)s
                          FROM unnest(%(partners)s::int[], %(classes)s::int[]) AS s(partner_id, class_id)
                            ON CONFLICT (partner_id, company_id, dimension_id) DO UPDATE
                               SET class_id = EXCLUDED.class_id, locked = TRUE, reason = EXCLUDED.reason,
                                   rule_id = NULL, user_id = EXCLUDED.user_id, date = EXCLUDED.date""",
                     company=company.id,
                     dimension=dimension.id,
-                    reason=reason,
+                    reason=json.dumps(reason),
                     uid=self.env.uid,
                     now=now,
                     partners=[partner_id for partner_id, _class_id in set_rows],
@@ -393,7 +398,7 @@ class ResPartner(models.Model):
             )
         Assignment.invalidate_model()
         self.invalidate_model(["customer_class_assignment_ids", "customer_class_ids"])
-        self.env["customer.class.history"].sudo().create(history)
+        self.env["customer.class.history"].sudo()._log_changes(history)
         return changed
 
     def _set_customer_class(self, dimension, customer_class):

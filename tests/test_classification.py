@@ -184,6 +184,52 @@ class TestClassification(LedgerTestCommon):
         self._wizard().action_apply()
         self.assertEqual(len(self._history()), 4)
 
+    def test_reasons_read_in_each_users_language(self):
+        """A manager working in English classifies; a colleague working in
+        Chinese reads why each class was given in Chinese - the rule's name
+        and the metrics' labels included - on the preview, the class, its
+        history, a class set by hand and one dropped by a move, while the
+        manager reads English. The chatter note stays in its writer's."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        rule_a = self.ref("account_customer_ledger.rule_value_tier_a")
+        en_name, zh_name = rule_a.with_context(lang="en_US").name, rule_a.with_context(lang="zh_CN").name
+        self.assertNotEqual(en_name, zh_name)
+        zh_env = self.env(context={"lang": "zh_CN"})
+        zh_label = dict(zh_env["customer.class.rule.condition"]._fields["metric"]._description_selection(zh_env))[
+            rule_a.condition_ids.metric
+        ]
+        wizard = self._wizard()
+        wizard.action_preview()
+        line = wizard.line_ids.filtered(lambda line: line.partner_id == self.big)
+        self.assertTrue(line.with_context(lang="en_US").reason.startswith(f"rule {en_name} matched: "))
+        self.assertTrue(line.with_context(lang="zh_CN").reason.startswith(f"匹配规则 {zh_name}："))
+        wizard.action_apply()
+        assignment = self.big.customer_class_assignment_ids.filtered(lambda a: a.dimension_id == self.tier_dim)
+        for record in (assignment, self._history(self.big)):
+            zh_reason = record.with_context(lang="zh_CN").reason
+            self.assertEqual(zh_reason, f"匹配规则 {zh_name}：{zh_label} = 3 ≥ 3")
+            self.assertTrue(record.with_context(lang="en_US").reason.startswith(f"rule {en_name} matched: "))
+        self.assertEqual(self._history(self.idle).with_context(lang="zh_CN").reason, "无规则匹配：使用默认客户类别")
+        self.assertIn(f"rule {en_name} matched", self.big.message_ids[0].body)
+        # By hand: who and when, in each reader's words.
+        manager_env = self.env(user=self.manager, context={"allowed_company_ids": self.company.ids})
+        self.mid.with_env(manager_env).value_tier_id = self.tier_c
+        manual = self._history(self.mid)[0]
+        self.assertRegex(manual.with_context(lang="zh_CN").reason, r"^由 .+ 于 \d{4}-\d{2}-\d{2} 设置，已锁定$")
+        self.assertRegex(manual.with_context(lang="en_US").reason, r"^set by .+ on \d{4}-\d{2}-\d{2}, locked$")
+        locked = self.mid.customer_class_assignment_ids.filtered(lambda a: a.dimension_id == self.tier_dim)
+        self.assertEqual(locked.with_context(lang="zh_CN").reason, manual.with_context(lang="zh_CN").reason)
+        # A person buying on its own account become a contact of a company
+        # loses its own classes, and the history says why.
+        solo = self.env["res.partner"].create({"name": "Solo buyer"})
+        solo.with_env(manager_env).value_tier_id = self.tier_c
+        solo.parent_id = self.big
+        dropped = self._history(solo).filtered(lambda line: not line.new_class_id)
+        self.assertTrue(dropped)
+        self.assertEqual(dropped.with_context(lang="zh_CN").reason, "已成为Big Co的联系人")
+        self.assertEqual(dropped.with_context(lang="en_US").reason, "now a contact of Big Co")
+
     def test_large_scope_is_classified_in_the_background(self):
         self.env["res.config.settings"].create({"customer_classify_background_threshold": 3}).execute()
         Run = self.env["customer.class.run"].sudo()  # as the scheduler runs it
@@ -666,8 +712,8 @@ class TestClassification(LedgerTestCommon):
             for p in self.env["customer.classifier"]._propose(dimension, partners, self.company, self.as_of)
         }
         self.assertEqual(proposals[self.big.id]["new_class_id"], gold.id)
-        self.assertIn("Belgian 1000+", proposals[self.big.id]["reason"])
-        self.assertIn("9,000 ≥ 1,000", proposals[self.big.id]["reason"])
+        self.assertIn("Belgian 1000+", proposals[self.big.id]["reason"]["en_US"])
+        self.assertIn("9,000 ≥ 1,000", proposals[self.big.id]["reason"]["en_US"])
         self.assertEqual(proposals[euro_customer.id]["new_class_id"], silver.id, "750 converted: not Belgian 1000+")
         self.assertEqual(proposals[self.mid.id]["new_class_id"], silver.id, "1,100 - 300 = 800")
         self.assertFalse(proposals[self.small.id]["new_class_id"], "no rule, no fallback: unclassified")

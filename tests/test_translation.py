@@ -51,14 +51,17 @@ class TestChineseTranslation(TransactionCase):
         notice = self.env["mail.message"].search([("model", "=", run._name), ("res_id", "=", run.id)])
         self.assertEqual(notice.subject, "客户分类已完成")
         self.assertIn("已分类 1 个客户", notice.body)
-        # The class's reason and the customer's note, as the wizard would have written them at once.
+        # The customer's note in the manager's language, as the wizard would
+        # have written it at once; the class's reason in each reader's.
         assignment = self.env["customer.class.assignment"].search([("partner_id", "=", customer.id)])
-        self.assertRegex(assignment.reason, "^(匹配规则|无规则匹配)")
+        self.assertRegex(assignment.with_context(lang=manager.lang).reason, "^(匹配规则|无规则匹配)")
+        self.assertRegex(assignment.with_context(lang="en_US").reason, "^(rule |no rule matched)")
         self.assertIn("客户已重新分类：", customer.message_ids[0].body)
 
-    def test_scheduled_pass_writes_in_the_company_language(self):
+    def test_scheduled_pass_notes_in_the_company_language(self):
         """The scheduler works in English; a company whose contact speaks
-        Chinese reads the scheduled pass's reasons and notes in Chinese."""
+        Chinese reads the scheduled pass's chatter notes in Chinese, and
+        each user reads its reasons in their own language."""
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
         company = self.env["res.company"].create({"name": "上海客户账务有限公司"})
@@ -74,18 +77,20 @@ class TestChineseTranslation(TransactionCase):
         )
         self.assertTrue(assignments)
         for assignment in assignments:
-            self.assertRegex(assignment.reason, "^(匹配规则|无规则匹配)")
+            self.assertRegex(assignment.with_context(lang="zh_CN").reason, "^(匹配规则|无规则匹配)")
+            self.assertRegex(assignment.with_context(lang="en_US").reason, "^(rule |no rule matched)")
         self.assertIn("客户已重新分类：", customer.message_ids[0].body)
-        # The company's contact in English: the reasons stay English.
+        # The company's contact in English: the notes are English, the
+        # reasons still read in Chinese by whoever works in Chinese.
         company.partner_id.lang = "en_US"
         other = self.env["res.partner"].create({"name": "Customer C", "is_company": True, "customer_rank": 1})
         run = Run.create({"company_id": company.id, "date_to": "2026-12-31"})
         while run.state == "running":
             run._process_batch(1000)
-        reasons = (
-            self.env["customer.class.assignment"]
-            .search([("partner_id", "=", other.id), ("company_id", "=", company.id)])
-            .mapped("reason")
+        assignments = self.env["customer.class.assignment"].search(
+            [("partner_id", "=", other.id), ("company_id", "=", company.id)]
         )
-        self.assertTrue(reasons)
-        self.assertTrue(all(reason.startswith(("rule ", "no rule matched")) for reason in reasons), reasons)
+        self.assertTrue(assignments)
+        for assignment in assignments:
+            self.assertRegex(assignment.with_context(lang="zh_CN").reason, "^(匹配规则|无规则匹配)")
+        self.assertIn("Customer reclassified:", other.message_ids[0].body)
