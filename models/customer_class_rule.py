@@ -116,21 +116,25 @@ class CustomerClassRule(models.Model):
                 return False
         return True
 
-    def _explain_template(self):
-        """The translated reason, to be filled with ``rule`` and ``why``."""
-        return self.env._("rule %(rule)s matched: %(why)s")
+    def _reason_format(self, compiled):
+        """The reason the compiled rule gives, in this environment's
+        language: a ``str.format`` string to fill with the values of the
+        rule's metrics, in order. The rule's name, the labels and the bounds
+        are fixed for the rule; only the values vary by customer."""
 
-    @staticmethod
-    def _compiled_explain(compiled, values, template):
+        def literal(text):
+            return text.replace("{", "{{").replace("}", "}}")
+
         parts = [
-            f"{label} = {format_metric(values.get(metric))}"
-            + (f" ≥ {low:,g}" if low is not None else "")
-            + (f" ≤ {high:,g}" if high is not None else "")
-            for metric, low, high, label in compiled[3]
+            literal(f"{label} = ")
+            + "{}"
+            + literal((f" ≥ {low:,g}" if low is not None else "") + (f" ≤ {high:,g}" if high is not None else ""))
+            for _metric, low, high, label in compiled[3]
         ]
         if compiled[4]:
-            parts.append(compiled[4])
-        return template % {"rule": compiled[2], "why": "; ".join(parts) or "-"}
+            parts.append(literal(compiled[4]))
+        template = literal(self.env._("rule %(rule)s matched: %(why)s"))
+        return template % {"rule": literal(compiled[2]), "why": "; ".join(parts) or "-"}
 
 
 def format_metric(value):

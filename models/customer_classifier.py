@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
+from .customer_class_rule import format_metric
 from .customer_metrics import CREDIT_METRICS, dense_id_condition
 
 VALUE_TIER_SCORES = {"A": 3, "B": 2, "C": 1}
@@ -190,8 +191,15 @@ class CustomerClassifier(models.AbstractModel):
                     env._("no rule matched: fallback class") if fallback else env._("no rule matched")
                 )
             )
-            templates = {lang: rules.with_context(lang=lang)._explain_template() for lang in languages}
-            matches, explain = rules._compiled_matches, rules._compiled_explain
+            formats = {
+                lang: [
+                    rule.with_context(lang=lang)._reason_format(c)
+                    for rule, c in zip(rules, compiled[lang], strict=True)
+                ]
+                for lang in languages
+            }
+            shown_metrics = [[condition[0] for condition in rule[3]] for rule, _members in matchers]
+            matches = rules._compiled_matches
             for partner_id in partner_ids:
                 row = values[partner_id]
                 old_class_id, locked = current.get((partner_id, dimension_id), (False, False))
@@ -206,11 +214,11 @@ class CustomerClassifier(models.AbstractModel):
                 # Only a change is shown or written with its reason.
                 reason = False
                 if new_class_id != old_class_id:
-                    reason = (
-                        {lang: explain(compiled[lang][match], row, templates[lang]) for lang in languages}
-                        if match is not None
-                        else fallback_reason
-                    )
+                    if match is None:
+                        reason = fallback_reason
+                    else:
+                        shown = [format_metric(row.get(metric)) for metric in shown_metrics[match]]
+                        reason = {lang: formats[lang][match].format(*shown) for lang in languages}
                 proposals.append(
                     {
                         "partner_id": partner_id,
