@@ -46,6 +46,39 @@ class TestCustomerLedgerTour(HttpCase):
             login="ledger_tour_sales",
         )
 
+    def test_user_working_in_chinese_reads_why_a_class_was_given(self):
+        """A manager working in English classifies a customer; a salesperson
+        working in Chinese opens its form and reads why, in Chinese."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        new_test_user(
+            self.env, login="ledger_tour_sales_zh", groups="base.group_user,base.group_partner_manager", lang="zh_CN"
+        )
+        manager = new_test_user(
+            self.env, login="ledger_tour_manager_en", groups="base.group_user,account.group_account_manager"
+        )
+        customer = self.env["res.partner"].create({"name": "Tour Chinese Reader", "is_company": True})
+        # Far more revenue than any other customer: tier A whatever else the database holds.
+        _invoice(customer, 100_000_000, invoice_date=fields.Date.today()).action_post()
+        wizard = (
+            self.env["customer.classify"]
+            .with_user(manager)
+            .create(
+                {
+                    "dimension_ids": [Command.set(self.env.ref("account_customer_ledger.dimension_value_tier").ids)],
+                    "scope": "selection",
+                    "partner_ids": [Command.set(customer.ids)],
+                }
+            )
+        )
+        wizard.action_apply()
+        self.assertEqual(customer.value_tier_id, self.env.ref("account_customer_ledger.class_value_tier_a"))
+        self.start_tour(
+            f"/odoo/res.partner/{customer.id}",
+            "account_customer_ledger_reason_in_chinese",
+            login="ledger_tour_sales_zh",
+        )
+
     def test_manager_unlocks_a_class_set_by_hand(self):
         """A classification manager unlocks a class from the customer's form."""
         manager = new_test_user(

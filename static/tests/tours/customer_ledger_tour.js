@@ -331,3 +331,21 @@ registry.category("web_tour.tours").add("account_customer_ledger_sales_user_read
         },
     ],
 });
+
+registry.category("web_tour.tours").add("account_customer_ledger_reason_in_chinese", {
+    steps: () => [
+        {
+            content: "The customer's form opens for a salesperson working in Chinese",
+            trigger: ".o_form_view .o_field_widget[name='name']:contains('Tour Chinese Reader'), .o_form_view .o_field_widget[name='name'] input",
+        },
+        {
+            content: "Open the Classification tab",
+            trigger: ".o_form_view .o_notebook a.nav-link[name='customer_classification']",
+            run: "click",
+        },
+        {
+            content: "Why the value tier was given reads in Chinese, though an English-speaking manager classified",
+            trigger: ".o_form_view .o_field_widget[name='customer_class_assignment_ids'] .o_data_cell[name='reason']:contains('匹配规则 A 级：')",
+        },
+    ],
+});
