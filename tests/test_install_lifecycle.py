@@ -124,6 +124,51 @@ def demo_copy_db():
         cr.execute(SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(copy)))
 
 
+def _execute(db, sql, params=None):
+    with odoo.sql_db.db_connect(db).cursor() as cr:
+        cr.execute(sql, params)
+
+
+def test_upgrade_keeps_the_reasons_written_before(demo_copy_db):
+    """Reasons written before 18.0.1.0.4 were plain text in their writer's
+    language; after the upgrade they read as written, in every language."""
+    db = demo_copy_db
+    # The reasons as 18.0.1.0.3 stored them, one written in Chinese.
+    for table in ("customer_class_assignment", "customer_class_history"):
+        _execute(db, f"ALTER TABLE {table} ALTER COLUMN reason TYPE varchar USING reason->>'en_US'")
+    ((line_id, english),) = _query(
+        db, "SELECT id, reason FROM customer_class_history WHERE reason IS NOT NULL ORDER BY id LIMIT 1"
+    )
+    (chinese_id,) = _query(db, "SELECT max(id) FROM customer_class_history")[0]
+    _execute(
+        db,
+        "UPDATE customer_class_history SET reason = %s WHERE id = %s",
+        ["由 张三 于 2026-01-05 设置，已锁定", chinese_id],
+    )
+    _execute(db, "UPDATE ir_module_module SET latest_version = '18.0.1.0.3' WHERE name = %s", [MODULE])
+    proc = _odoo("-d", db, "-u", MODULE, "--stop-after-init", "--log-level=warn", "--max-cron-threads=0")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "ERROR" not in proc.stderr, proc.stderr[-4000:]
+    odoo.sql_db.close_db(db)
+    script = (
+        "env['res.lang']._activate_lang('zh_CN')\n"
+        "History = env['customer.class.history']\n"
+        f"for line_id in ({line_id}, {chinese_id}):\n"
+        "    for lang in ('en_US', 'zh_CN'):\n"
+        "        print('REASON', line_id, lang, History.with_context(lang=lang).browse(line_id).reason)\n"
+    )
+    proc = _odoo("shell", "-d", db, "--no-http", "--log-level=warn", stdin=script)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    read = [line.split(" ", 3)[1:] for line in proc.stdout.splitlines() if line.startswith("REASON ")]
+    assert read == [
+        [str(line_id), "en_US", english],
+        [str(line_id), "zh_CN", english],
+        [str(chinese_id), "en_US", "由 张三 于 2026-01-05 设置，已锁定"],
+        [str(chinese_id), "zh_CN", "由 张三 于 2026-01-05 设置，已锁定"],
+    ]
+    odoo.sql_db.close_db(db)
+
+
 def test_uninstall_with_demo_keeps_accounting(demo_copy_db):
     """Uninstalling never deletes customers or their accounting documents."""
     before = _query(
