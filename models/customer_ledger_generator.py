@@ -89,7 +89,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
         Rule = self.env["customer.class.rule"]
         dimension = self.env.ref("account_customer_ledger.dimension_customer_type")
         tags = self._get_demo_kind_tags()
-        Rule.create(
+        rules = Rule.create(
             [
                 {
                     "name": self.env._("Demo: %(tag)s tag", tag=tags[kind].name),
@@ -101,6 +101,12 @@ class CustomerLedgerGenerator(models.AbstractModel):
                 for index, kind in enumerate(KIND_TAGS)
             ]
         )
+        # Named in every installed language, as the reasons that quote them.
+        translated = self.env["customer.classifier"]._translated
+        for rule, kind in zip(rules, KIND_TAGS, strict=True):
+            rule.update_field_translations(
+                "name", translated(lambda env, tag=tags[kind].name: env._("Demo: %(tag)s tag", tag=tag))
+            )
         dimension.automatic = True
         dimensions = self.env["customer.class.dimension"].search([("automatic", "=", True)])
         partners = self.env["res.partner"].concat(*result["partners"].values())
