@@ -334,7 +334,12 @@ class CustomerClassifier(models.AbstractModel):
         History.invalidate_model()
         self.env["customer.class.snapshot"].invalidate_model()
         self.env["res.partner"].invalidate_model(
-            ["customer_class_assignment_ids", "customer_class_ids", "customer_class_history_count"]
+            [
+                "customer_class_assignment_ids",
+                "commercial_class_assignment_ids",
+                "customer_class_ids",
+                "customer_class_history_count",
+            ]
         )
 
     @api.model

@@ -56,6 +56,11 @@ class ResPartner(models.Model):
         string="Classification",
         domain=lambda self: [("company_id", "=", self.env.company.id)],
     )
+    commercial_class_assignment_ids = fields.One2many(
+        related="commercial_partner_id.customer_class_assignment_ids",
+        string="Classification of the customer",
+        help="The classes of the customer (for a contact, of its company) in the current company, and why.",
+    )
     customer_class_history_count = fields.Integer(compute="_compute_customer_class_history_count")
     can_set_customer_class = fields.Boolean(
         compute="_compute_can_set_customer_class",
@@ -315,7 +320,9 @@ class ResPartner(models.Model):
             ]
         )
         assignments.unlink()
-        self.invalidate_recordset(["customer_class_assignment_ids", "customer_class_ids"])
+        self.invalidate_recordset(
+            ["customer_class_assignment_ids", "commercial_class_assignment_ids", "customer_class_ids"]
+        )
 
     def _record_manual_classes(self, fnames):
         # Write the partners' class fields before their assignments: when a
@@ -397,7 +404,9 @@ class ResPartner(models.Model):
                 )
             )
         Assignment.invalidate_model()
-        self.invalidate_model(["customer_class_assignment_ids", "customer_class_ids"])
+        self.invalidate_model(
+            ["customer_class_assignment_ids", "commercial_class_assignment_ids", "customer_class_ids"]
+        )
         self.env["customer.class.history"].sudo()._log_changes(history)
         return changed
 

@@ -423,6 +423,11 @@ class TestClassification(LedgerTestCommon):
         self._wizard().action_apply()
         self.assertEqual(self._tier(contact), self.tier_a)
         self.assertIn(self.tier_a, contact.with_company(self.company).customer_class_ids)
+        # The contact's Classification tab says why, as its company's does.
+        shown = contact.with_company(self.company).commercial_class_assignment_ids
+        self.assertEqual(shown.class_id, self.tier_a)
+        self.assertTrue(shown.reason.startswith("rule Tier A"), shown.reason)
+        self.assertEqual(shown, self.big.with_company(self.company).commercial_class_assignment_ids)
         found = (
             self.env["res.partner"].with_company(self.company).search([("customer_class_ids", "in", self.tier_a.ids)])
         )

@@ -124,12 +124,12 @@ registry.category("web_tour.tours").add("account_customer_ledger_open_customer",
         },
         {
             content: "and why it was given",
-            trigger: ".o_form_view .o_field_widget[name='customer_class_assignment_ids'] td:contains('locked')",
+            trigger: ".o_form_view .o_field_widget[name='commercial_class_assignment_ids'] td:contains('locked')",
         },
         {
             content: "next to its dimension, the class goes by its short name",
             trigger:
-                ".o_form_view .o_field_widget[name='customer_class_assignment_ids'] " +
+                ".o_form_view .o_field_widget[name='commercial_class_assignment_ids'] " +
                 ".o_data_row:has(td[name='dimension_id']:contains('Value Tier')) td[name='class_id']:not(:contains(':')):contains('A')",
         },
     ],
@@ -145,13 +145,13 @@ registry.category("web_tour.tours").add("account_customer_ledger_unlock_class", 
         {
             content: "The class set by hand is locked; unlock it",
             trigger:
-                ".o_form_view .o_field_widget[name='customer_class_assignment_ids'] .o_data_row:contains('locked') button[name='action_unlock']",
+                ".o_form_view .o_field_widget[name='commercial_class_assignment_ids'] .o_data_row:contains('locked') button[name='action_unlock']",
             run: "click",
         },
         {
             content: "The row is no longer locked and offers no Unlock button",
             trigger:
-                ".o_form_view .o_field_widget[name='customer_class_assignment_ids'] .o_data_row:not(:has(button[name='action_unlock']))",
+                ".o_form_view .o_field_widget[name='commercial_class_assignment_ids'] .o_data_row:not(:has(button[name='action_unlock']))",
         },
     ],
 });
@@ -345,7 +345,7 @@ registry.category("web_tour.tours").add("account_customer_ledger_reason_in_chine
         },
         {
             content: "Why the value tier was given reads in Chinese, though an English-speaking manager classified",
-            trigger: ".o_form_view .o_field_widget[name='customer_class_assignment_ids'] .o_data_cell[name='reason']:contains('匹配规则 A 级：')",
+            trigger: ".o_form_view .o_field_widget[name='commercial_class_assignment_ids'] .o_data_cell[name='reason']:contains('匹配规则 A 级：')",
         },
     ],
 });
