@@ -90,8 +90,11 @@ class CustomerClassifier(models.AbstractModel):
     @api.model
     def _translated(self, text):
         """``text(env)`` in each reason language: ``{language: text}``, the
-        value of a translated reason."""
-        return {lang: text(self.with_context(lang=lang).env) for lang in self._reason_languages()}
+        value of a translated reason. A language that words it as English
+        does (one the addon is not translated into) is left out: Odoo reads
+        English there anyway, and the history keeps no copies."""
+        texts = {lang: text(self.with_context(lang=lang).env) for lang in self._reason_languages()}
+        return _without_english_copies(texts)
 
     @api.model
     def _company_rules(self, dimension, company):
@@ -198,6 +201,11 @@ class CustomerClassifier(models.AbstractModel):
                 ]
                 for lang in languages
             }
+            # Per rule, the languages that word its reason otherwise than English.
+            worded = [
+                [lang for lang in languages if lang == "en_US" or formats[lang][index] != formats["en_US"][index]]
+                for index in range(len(rules))
+            ]
             shown_metrics = [[condition[0] for condition in rule[3]] for rule, _members in matchers]
             matches = rules._compiled_matches
             for partner_id in partner_ids:
@@ -218,7 +226,7 @@ class CustomerClassifier(models.AbstractModel):
                         reason = fallback_reason
                     else:
                         shown = [format_metric(row.get(metric)) for metric in shown_metrics[match]]
-                        reason = {lang: formats[lang][match].format(*shown) for lang in languages}
+                        reason = {lang: formats[lang][match].format(*shown) for lang in worded[match]}
                 proposals.append(
                     {
                         "partner_id": partner_id,
@@ -483,25 +491,38 @@ def _array_literal(values):
     )
 
 
+def _without_english_copies(texts):
+    """``texts`` (``{language: text}``) without the languages whose text is
+    the English one."""
+    english = texts["en_US"]
+    return {lang: text for lang, text in texts.items() if lang == "en_US" or text != english}
+
+
 def translated_columns(reasons, alias):
-    """Translated reasons (``{language: text}`` each, or False) sent as one
+    """Translated reasons (``{language: text}`` each, or False; English
+    always there, other languages where they word it otherwise) sent as one
     text array per language: returns the arrays to ``unnest``, the names of
     the columns they become, and the expression that makes a row's columns
-    (under ``alias``) the value of a translated field again. A hundred
-    thousand reasons cost no JSON to write or parse."""
-    languages = next((list(reason) for reason in reasons if reason), ["en_US"])
+    (under ``alias``) the value of a translated field again, without the
+    languages a reason lacks. A hundred thousand reasons cost no JSON to
+    write or parse."""
+    others = sorted({lang for reason in reasons if reason for lang in reason} - {"en_US"})
+    languages = ["en_US", *others]
     names = [f"reason_{index}" for index in range(len(languages))]
     arrays = SQL(", ").join(
-        SQL("%s::varchar[]", _array_literal(reason[lang] if reason else None for reason in reasons))
+        SQL("%s::varchar[]", _array_literal(reason.get(lang) if reason else None for reason in reasons))
         for lang in languages
     )
-    value = SQL(
-        "CASE WHEN %s IS NOT NULL THEN jsonb_build_object(%s) END",
-        SQL.identifier(alias, names[0]),
+    built = SQL(
+        "jsonb_build_object(%s)",
         SQL(", ").join(
             SQL("%s::text, %s", lang, SQL.identifier(alias, name)) for lang, name in zip(languages, names, strict=True)
         ),
     )
+    if others:
+        # No key for a language a reason is not worded in: English is read there.
+        built = SQL("jsonb_strip_nulls(%s)", built)
+    value = SQL("CASE WHEN %s IS NOT NULL THEN %s END", SQL.identifier(alias, names[0]), built)
     return arrays, SQL(", ").join(SQL.identifier(name) for name in names), value
 
 

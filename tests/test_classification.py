@@ -6,7 +6,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.migration import load_script
 from odoo.tests import TransactionCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 from odoo.tools.convert import convert_file
 from odoo.tools.safe_eval import safe_eval
 
@@ -192,6 +192,9 @@ class TestClassification(LedgerTestCommon):
         manager reads English. The chatter note stays in its writer's."""
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        # A language the addon is not translated into reads English, and
+        # the reasons keep no copy of the English text for it.
+        self.env["res.lang"]._activate_lang("fr_FR")
         rule_a = self.ref("account_customer_ledger.rule_value_tier_a")
         en_name, zh_name = rule_a.with_context(lang="en_US").name, rule_a.with_context(lang="zh_CN").name
         self.assertNotEqual(en_name, zh_name)
@@ -209,7 +212,11 @@ class TestClassification(LedgerTestCommon):
         for record in (assignment, self._history(self.big)):
             zh_reason = record.with_context(lang="zh_CN").reason
             self.assertEqual(zh_reason, f"匹配规则 {zh_name}：{zh_label} = 3 ≥ 3")
-            self.assertTrue(record.with_context(lang="en_US").reason.startswith(f"rule {en_name} matched: "))
+            en_reason = record.with_context(lang="en_US").reason
+            self.assertTrue(en_reason.startswith(f"rule {en_name} matched: "))
+            self.assertEqual(record.with_context(lang="fr_FR").reason, en_reason)
+            self.env.cr.execute(SQL("SELECT reason FROM %s WHERE id = %s", SQL.identifier(record._table), record.id))
+            self.assertEqual(set(self.env.cr.fetchone()[0]), {"en_US", "zh_CN"})
         self.assertEqual(self._history(self.idle).with_context(lang="zh_CN").reason, "无规则匹配：使用默认客户类别")
         self.assertIn(f"rule {en_name} matched", self.big.message_ids[0].body)
         # By hand: who and when, in each reader's words.
@@ -218,6 +225,7 @@ class TestClassification(LedgerTestCommon):
         manual = self._history(self.mid)[0]
         self.assertRegex(manual.with_context(lang="zh_CN").reason, r"^由 .+ 于 \d{4}-\d{2}-\d{2} 设置，已锁定$")
         self.assertRegex(manual.with_context(lang="en_US").reason, r"^set by .+ on \d{4}-\d{2}-\d{2}, locked$")
+        self.assertEqual(manual.with_context(lang="fr_FR").reason, manual.with_context(lang="en_US").reason)
         locked = self.mid.customer_class_assignment_ids.filtered(lambda a: a.dimension_id == self.tier_dim)
         self.assertEqual(locked.with_context(lang="zh_CN").reason, manual.with_context(lang="zh_CN").reason)
         # A person buying on its own account become a contact of a company
