@@ -3,6 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
+from odoo.tools.translate import _lt
 
 
 class CustomerClassAssignment(models.Model):
@@ -77,8 +78,9 @@ class CustomerClassAssignment(models.Model):
                     "new_class_id": assignment.class_id.id,
                     "rule_id": assignment.rule_id.id,
                     "reason": translated(
-                        lambda env, customer=assignment.partner_id.display_name: env._(
-                            "taken over from %(customer)s, merged into this customer", customer=customer
+                        _lt(
+                            "taken over from %(customer)s, merged into this customer",
+                            customer=assignment.partner_id.display_name,
                         )
                     ),
                 }

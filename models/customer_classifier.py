@@ -8,6 +8,7 @@ from markupsafe import escape
 from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
+from odoo.tools.translate import _lt
 
 from .customer_class_rule import format_metric
 from .customer_metrics import CREDIT_METRICS, dense_id_condition
@@ -89,11 +90,11 @@ class CustomerClassifier(models.AbstractModel):
 
     @api.model
     def _translated(self, text):
-        """``text(env)`` in each reason language: ``{language: text}``, the
-        value of a translated reason. A language that words it as English
+        """``text`` (a lazy translation, ``_lt``) in each reason language:
+        ``{language: text}``, the value of a translated reason. A language that words it as English
         does (one the addon is not translated into) is left out: Odoo reads
         English there anyway, and the history keeps no copies."""
-        texts = {lang: text(self.with_context(lang=lang).env) for lang in self._reason_languages()}
+        texts = {lang: self.with_context(lang=lang).env._(text) for lang in self._reason_languages()}
         return _without_english_copies(texts)
 
     @api.model
@@ -190,9 +191,7 @@ class CustomerClassifier(models.AbstractModel):
             dimension_id = dimension.id
             fallback_id = dimension.fallback_class_id.id
             fallback_reason = self._translated(
-                lambda env, fallback=fallback_id: (
-                    env._("no rule matched: fallback class") if fallback else env._("no rule matched")
-                )
+                _lt("no rule matched: fallback class") if fallback_id else _lt("no rule matched")
             )
             formats = {
                 lang: [

@@ -6,6 +6,7 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.translate import _lt
 
 from . import ledger_plan
 
@@ -104,9 +105,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
         # Named in every installed language, as the reasons that quote them.
         translated = self.env["customer.classifier"]._translated
         for rule, kind in zip(rules, KIND_TAGS, strict=True):
-            rule.update_field_translations(
-                "name", translated(lambda env, tag=tags[kind].name: env._("Demo: %(tag)s tag", tag=tag))
-            )
+            rule.update_field_translations("name", translated(_lt("Demo: %(tag)s tag", tag=tags[kind].name)))
         dimension.automatic = True
         dimensions = self.env["customer.class.dimension"].search([("automatic", "=", True)])
         partners = self.env["res.partner"].concat(*result["partners"].values())

@@ -5,6 +5,7 @@ from lxml.builder import E
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.translate import _lt
 
 from .customer_class import SHORT_NAME
 from .customer_class_dimension import PARTNER_FIELD_PREFIX
@@ -311,8 +312,9 @@ class ResPartner(models.Model):
                     "dimension_id": assignment.dimension_id.id,
                     "old_class_id": assignment.class_id.id,
                     "reason": translated(
-                        lambda env, company=assignment.partner_id.commercial_partner_id.display_name: env._(
-                            "now a contact of %(company)s", company=company
+                        _lt(
+                            "now a contact of %(company)s",
+                            company=assignment.partner_id.commercial_partner_id.display_name,
                         )
                     ),
                 }
@@ -353,9 +355,12 @@ class ResPartner(models.Model):
         Assignment = self.env["customer.class.assignment"]
         assignments = Assignment._get_assignments(self.browse([p.id for p in new_classes]), company)
         now = fields.Datetime.now()
-        user, today = self.env.user.name, fields.Date.to_string(fields.Date.context_today(self))
         reason = self.env["customer.classifier"]._translated(
-            lambda env: env._("set by %(user)s on %(date)s, locked", user=user, date=today)
+            _lt(
+                "set by %(user)s on %(date)s, locked",
+                user=self.env.user.name,
+                date=fields.Date.to_string(fields.Date.context_today(self)),
+            )
         )
         history, changed, set_rows = [], {}, []
         removed = Assignment
