@@ -66,6 +66,11 @@ class CustomerLedgerGenerator(models.AbstractModel):
         digits = {code: cur.decimal_places for code, cur in currencies.items()}
         plan = ledger_plan.build_demo_plan(today, customers=customers, seed=seed, digits=digits)
         self._ensure_demo_languages(plan)
+        # Odoo reads a module's translations only after its demo data: read
+        # the addon's now, so that the demo explains its classes in every
+        # installed language (the shipped rules' names and the metrics'
+        # labels the reasons quote are among them).
+        self.env["ir.module.module"]._get("account_customer_ledger")._update_translations()
         result = self._execute_plan_orm(plan, company, currencies=currencies, demo=True)
         self._classify_demo(company, result)
         self._credit_demo(company, result)
@@ -109,7 +114,10 @@ class CustomerLedgerGenerator(models.AbstractModel):
         dimension.automatic = True
         dimensions = self.env["customer.class.dimension"].search([("automatic", "=", True)])
         partners = self.env["res.partner"].concat(*result["partners"].values())
+        # Notes in the company's language, as the scheduled pass writes them.
         classifier = self.env["customer.classifier"].with_company(company)
+        if company.partner_id.lang:
+            classifier = classifier.with_context(lang=company.partner_id.lang)
         classifier._apply(classifier._propose(dimensions, partners, company), company)
         # A salesperson's own judgement, kept by reclassification.
         wholesale = partners.filtered(lambda p: tags["wholesale"] in p.category_id)[:1]

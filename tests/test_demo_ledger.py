@@ -124,3 +124,22 @@ class TestDemoLedger(TransactionCase):
         self.assertGreaterEqual(len(dormant), 3)
         open_dormant = self._open_receivable_lines().filtered(lambda line: line.partner_id in dormant)
         self.assertFalse(open_dormant, "dormant customers settled their accounts")
+
+    def test_classes_explained_in_chinese(self):
+        """A user working in Chinese reads why the demo gave each class in
+        Chinese, the shipped rules' names and the metrics' labels included
+        (the demo classifies while the addon is being installed)."""
+        Assignment = self.env["customer.class.assignment"].with_context(lang="zh_CN")
+        europe = Assignment.search(
+            [("rule_id", "=", self.env.ref("account_customer_ledger.rule_region_europe").id)], limit=1
+        )
+        self.assertEqual(europe.reason, "匹配规则 欧洲：客户筛选条件")
+        staff = Assignment.search(
+            [("rule_id", "=", self.env.ref("account_customer_ledger.rule_size_medium_staff").id)], limit=1
+        )
+        employees = staff.partner_id.employee_count
+        self.assertEqual(staff.reason, f"匹配规则 中型：员工 50 人及以上：员工人数 = {employees:,} ≥ 50")
+        self.assertEqual(
+            staff.with_context(lang="en_US").reason,
+            f"rule Medium: 50 employees or more matched: Employees = {employees:,} ≥ 50",
+        )
