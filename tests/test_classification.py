@@ -5,7 +5,7 @@ import psycopg2.errors
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.migration import load_script
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 from odoo.tools.convert import convert_file
 from odoo.tools.safe_eval import safe_eval
@@ -237,6 +237,17 @@ class TestClassification(LedgerTestCommon):
         self.assertTrue(dropped)
         self.assertEqual(dropped.with_context(lang="zh_CN").reason, "已成为Big Co的联系人")
         self.assertEqual(dropped.with_context(lang="en_US").reason, "now a contact of Big Co")
+
+    def test_wizard_says_how_many_customers_it_takes_at_once(self):
+        """The wizard's form says how many customers Apply and Preview take
+        before queuing them: the settings' figures, as the form opens."""
+        form = Form(self.env["customer.classify"].with_user(self.manager))
+        self.assertEqual((form.background_threshold, form.preview_background_threshold), (20000, 200000))
+        self.env["res.config.settings"].create(
+            {"customer_classify_background_threshold": 3, "customer_classify_preview_background_threshold": 7}
+        ).execute()
+        form = Form(self.env["customer.classify"].with_user(self.manager))
+        self.assertEqual((form.background_threshold, form.preview_background_threshold), (3, 7))
 
     def test_large_scope_is_classified_in_the_background(self):
         self.env["res.config.settings"].create({"customer_classify_background_threshold": 3}).execute()

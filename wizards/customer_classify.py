@@ -50,18 +50,14 @@ class CustomerClassify(models.TransientModel):
     applied_count = fields.Integer(readonly=True)
     change_count = fields.Integer(string="Changes proposed", readonly=True)
     listed_count = fields.Integer(string="Changes listed", readonly=True)
-    background_threshold = fields.Integer(compute="_compute_background_threshold")
-    preview_background_threshold = fields.Integer(compute="_compute_background_threshold")
+    # Shown in the form: how many customers Apply and Preview take at once.
+    background_threshold = fields.Integer(default=lambda self: self._get_background_threshold(), readonly=True)
+    preview_background_threshold = fields.Integer(
+        default=lambda self: self._get_preview_background_threshold(), readonly=True
+    )
     run_id = fields.Many2one("customer.class.run", string="Background run", readonly=True)
     run_mode = fields.Selection(related="run_id.mode")
     queued_count = fields.Integer(related="run_id.total_count", string="Queued customers")
-
-    def _compute_background_threshold(self):
-        threshold = self._get_background_threshold()
-        preview_threshold = self._get_preview_background_threshold()
-        for wizard in self:
-            wizard.background_threshold = threshold
-            wizard.preview_background_threshold = preview_threshold
 
     @api.model
     def _get_background_threshold(self):
