@@ -1,3 +1,4 @@
+import ast
 from datetime import date, timedelta
 
 from odoo import Command, fields
@@ -109,6 +110,35 @@ class TestCreditControl(LedgerTestCommon):
         over_limit = self.env["res.partner"].search([("customer_credit_over_limit", "=", True)])
         self.assertIn(self.customer, over_limit)
         self.assertIn(self.contact, over_limit)
+
+    def test_credit_watch_lists_the_figures_of_customers_over_their_limit(self):
+        """Credit Watch opens on the customers over their limit, each with
+        its limit, exposure and available credit as its Credit Control tab
+        shows them."""
+        self._post(900.0)
+        self._draft(50.0)
+        self.customer.with_company(self.company).credit_limit = 500.0
+        within = self.env["res.partner"].create({"name": "Within Limit Co", "is_company": True})
+        self._post(10.0, partner=within)
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_customer_ledger.res_partner_action_credit")
+        context = ast.literal_eval(action["context"])
+        Partner = self.env["res.partner"].with_user(self.user).with_context(**context)
+        list_view = next(view_id for view_id, mode in action["views"] if mode == "list")
+        views = Partner.get_views([(list_view, "list"), (False, "search")])
+        arch = views["views"]["list"]["arch"]
+        for fname in ("customer_credit_limit", "customer_credit_exposure", "customer_credit_available"):
+            self.assertIn(f'name="{fname}"', arch)
+        self.assertIn('name="credit_over_limit"', views["views"]["search"]["arch"])
+        self.assertEqual(context["search_default_credit_over_limit"], 1)
+        rows = Partner.web_search_read(
+            domain=ast.literal_eval(action["domain"]) + [("customer_credit_over_limit", "=", True)],
+            specification={fname: {} for fname in views["models"]["res.partner"]["fields"]},
+        )["records"]
+        row = next(row for row in rows if row["id"] == self.customer.id)
+        self.assertEqual(row["customer_credit_limit"], 500.0)
+        self.assertEqual(row["customer_credit_exposure"], 950.0)
+        self.assertEqual(row["customer_credit_available"], -450.0)
+        self.assertNotIn(within.id, [row["id"] for row in rows])
 
     def test_draft_banner_shows_available_credit(self):
         self._post(250.0)
