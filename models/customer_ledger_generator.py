@@ -131,14 +131,17 @@ class CustomerLedgerGenerator(models.AbstractModel):
 
     @api.model
     def _statement_demo(self, company, result):
-        """Statements of last month for a few customers: monthly statements
-        turned on for them, two balance confirmations awaiting an answer and
-        one the customer disputed (as from the link in the email)."""
+        """Statements of last month for a few customers: two balance
+        confirmations awaiting an answer and one the customer disputed (as
+        from the link in the email); monthly statements turned on for four
+        other customers, which the monthly job sends at its first run (for
+        the same customers, it would send a second statement of the month)."""
         Statement = self.env["customer.statement"].with_company(company)
         date_from, date_to = Statement._previous_month()
         partners = self.env["res.partner"].concat(*result["partners"].values())
-        customers = Statement._with_receivables(partners.filtered("is_company"), company, date_to)[:4]
-        customers.write({"customer_statement_opt_in": True})
+        with_receivables = Statement._with_receivables(partners.filtered("is_company"), company, date_to)
+        customers = with_receivables[:4]
+        with_receivables[4:8].write({"customer_statement_opt_in": True})
         statements = Statement._create_for(customers, company, date_from, date_to)
         for statement in statements[:3]:
             statement._portal_ensure_token()

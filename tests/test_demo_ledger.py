@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
@@ -143,3 +144,22 @@ class TestDemoLedger(TransactionCase):
             staff.with_context(lang="en_US").reason,
             f"rule Medium: 50 employees or more matched: Employees = {employees:,} ≥ 50",
         )
+
+    def test_monthly_statements_add_no_second_statement_of_the_month(self):
+        """The monthly job's first run after the demo sends statements to the
+        customers who opted in, and no customer gets two of the same month."""
+        Statement = self.env["customer.statement"].sudo()
+        demo = Statement.search([])
+        self.assertTrue(demo.filtered(lambda s: s.confirmation_state == "disputed"))
+        with (
+            patch.object(type(Statement), "_render_pdf", lambda self: b"%PDF-1.4 demo"),
+            patch.object(type(self.env["ir.cron"]), "_notify_progress", lambda self, done, remaining: None),
+        ):
+            for _call in range(3):
+                Statement._cron_send_monthly_statements()
+        sent = Statement.search([]) - demo
+        self.assertTrue(sent)
+        self.assertEqual(set(sent.mapped("state")), {"sent"})
+        self.assertTrue(all(partner.customer_statement_opt_in for partner in sent.partner_id))
+        periods = Statement.search([]).mapped(lambda s: (s.partner_id, s.company_id, s.date_to))
+        self.assertEqual(len(periods), len(set(periods)), "one statement per customer and month")
