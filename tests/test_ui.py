@@ -112,6 +112,25 @@ class TestCustomerLedgerTour(HttpCase):
         run = self.env["customer.class.run"].search([("origin", "=", "wizard")], limit=1)
         self.assertEqual((run.user_id, run.partner_ids, run.state), (manager, customers, "running"))
 
+    def test_manager_previews_then_applies_a_classification(self):
+        """A classification manager selects two customers, previews their
+        classes (nothing written), reads the changes and applies them."""
+        manager = new_test_user(
+            self.env,
+            login="ledger_tour_apply_manager",
+            groups="base.group_user,account.group_account_manager",
+        )
+        big, small = self.env["res.partner"].create(
+            [{"name": f"Tour Apply {name}", "customer_rank": 1, "is_company": True} for name in ("Big", "Small")]
+        )
+        # Far more revenue than any other customer: tier A whatever else the database holds.
+        _invoice(big, 100_000_000, invoice_date=fields.Date.today()).action_post()
+        self.start_tour("/odoo/ledger-customers", "account_customer_ledger_preview_then_apply", login=manager.login)
+        self.assertEqual(big.value_tier_id, self.env.ref("account_customer_ledger.class_value_tier_a"))
+        self.assertEqual(small.value_tier_id, self.env.ref("account_customer_ledger.class_value_tier_c"))
+        history = self.env["customer.class.history"].search([("partner_id", "=", big.id)])
+        self.assertEqual(set(history.user_id.ids), {manager.id})
+
     def test_manager_previews_a_large_classification(self):
         """A classification manager previews more customers than one request
         previews: the preview is queued, nothing is written, and the run's

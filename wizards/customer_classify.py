@@ -198,8 +198,10 @@ class CustomerClassify(models.TransientModel):
         return action | {"res_id": self.run_id.id, "view_mode": "form", "views": [(False, "form")]}
 
     def _reopen(self):
+        """The wizard again, under its own title, in its next state."""
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Classify Customers"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",

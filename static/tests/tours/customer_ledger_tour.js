@@ -349,3 +349,42 @@ registry.category("web_tour.tours").add("account_customer_ledger_reason_in_chine
         },
     ],
 });
+
+registry.category("web_tour.tours").add("account_customer_ledger_preview_then_apply", {
+    steps: () => [
+        ...classifyTwoCustomers("Tour Apply"),
+        {
+            content: "Preview",
+            trigger: ".modal .modal-footer button[name='action_preview']",
+            run: "click",
+        },
+        {
+            content: "The preview keeps the wizard's title and sums up the classes before and after",
+            trigger:
+                ".modal:has(.modal-title:contains('Classify Customers')) .o_field_widget[name='summary_ids'] .o_data_row",
+        },
+        {
+            content: "Its lines are the preview's: none can be deleted",
+            trigger: ".modal .o_form_view:not(:has(.o_list_record_remove))",
+        },
+        {
+            content: "Open the customers that change",
+            trigger: ".modal .o_notebook a.nav-link[name='changes']",
+            run: "click",
+        },
+        {
+            content: "The big customer goes to value tier A, and the line says why",
+            trigger:
+                ".modal .o_field_widget[name='line_ids'] .o_data_row:contains('Tour Apply Big'):has(td[name='dimension_id']:contains('Value Tier')):has(td[name='new_class_id']:contains('A')) td[name='reason']:contains('rule')",
+        },
+        {
+            content: "Apply",
+            trigger: ".modal .modal-footer button[name='action_apply']",
+            run: "click",
+        },
+        {
+            content: "The wizard says how many classes changed",
+            trigger: ".modal:has(.modal-title:contains('Classify Customers')) .alert-success:contains('classes changed')",
+        },
+    ],
+});
