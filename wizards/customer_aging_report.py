@@ -211,6 +211,8 @@ class CustomerAgingReport(models.TransientModel):
             "view_mode": "form",
             "target": "new",
             "name": self.env._("Aged Receivable"),
+            # The table has a column per bucket and per currency.
+            "context": {"dialog_size": "extra-large"},
         }
 
     def action_show(self):

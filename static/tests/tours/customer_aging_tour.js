@@ -18,8 +18,8 @@ registry.category("web_tour.tours").add("account_customer_ledger_aging", {
             run: "click",
         },
         {
-            content: "The table lists the tour's customer with its overdue amount",
-            trigger: ".modal .o_customer_aging tr:contains('Aging Tour Co'):contains('432.10')",
+            content: "The table lists the tour's customer with its overdue amount, in the widest dialog",
+            trigger: ".modal .modal-dialog.modal-xl .o_customer_aging tr:contains('Aging Tour Co'):contains('432.10')",
         },
     ],
 });
