@@ -72,9 +72,12 @@ class CustomerLedgerGenerator(models.AbstractModel):
         # labels the reasons quote are among them).
         self.env["ir.module.module"]._get("account_customer_ledger")._update_translations()
         result = self._execute_plan_orm(plan, company, currencies=currencies, demo=True)
-        self._classify_demo(company, result)
-        self._credit_demo(company, result)
-        self._statement_demo(company, result)
+        # Notes, requests and answers written as the company's staff would
+        # write them, in the company's language (as the scheduled jobs do).
+        staff = self.with_context(lang=company.partner_id.lang or self.env.lang)
+        staff._classify_demo(company, result)
+        staff._credit_demo(company, result)
+        staff._statement_demo(company, result)
         # Only the marker gets an xml id: uninstalling the addon must leave
         # the customers and their accounting documents alone.
         marker = self.env["res.partner.category"].create({"name": "Customer Ledger demo"})
@@ -114,10 +117,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
         dimension.automatic = True
         dimensions = self.env["customer.class.dimension"].search([("automatic", "=", True)])
         partners = self.env["res.partner"].concat(*result["partners"].values())
-        # Notes in the company's language, as the scheduled pass writes them.
         classifier = self.env["customer.classifier"].with_company(company)
-        if company.partner_id.lang:
-            classifier = classifier.with_context(lang=company.partner_id.lang)
         classifier._apply(classifier._propose(dimensions, partners, company), company)
         # A salesperson's own judgement, kept by reclassification.
         wholesale = partners.filtered(lambda p: tags["wholesale"] in p.category_id)[:1]
