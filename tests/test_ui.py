@@ -6,6 +6,13 @@ from odoo.tests import HttpCase, common, new_test_user, tagged
 common.CHECK_BROWSER_ITERATIONS = max(common.CHECK_BROWSER_ITERATIONS, 600)
 
 
+def _recently():
+    """A date inside every "last months" window whatever the time zones of
+    the test, the poster and the reader (today may already be tomorrow in
+    one of them)."""
+    return fields.Date.subtract(fields.Date.today(), days=3)
+
+
 def _invoice(customer, amount, **vals):
     """A draft tax-free customer invoice of one line for ``amount``."""
     return customer.env["account.move"].create(
@@ -38,7 +45,7 @@ class TestCustomerLedgerTour(HttpCase):
         and reads its classes and the revenue behind them."""
         new_test_user(self.env, login="ledger_tour_sales", groups="base.group_user,base.group_partner_manager")
         customer = self.env["res.partner"].create({"name": "Tour Sales Customer", "is_company": True})
-        _invoice(customer, 1234).action_post()
+        _invoice(customer, 1234, invoice_date=_recently()).action_post()
         customer.value_tier_id = self.env.ref("account_customer_ledger.class_value_tier_b")
         self.start_tour(
             f"/odoo/res.partner/{customer.id}",
@@ -59,7 +66,7 @@ class TestCustomerLedgerTour(HttpCase):
         )
         customer = self.env["res.partner"].create({"name": "Tour Chinese Reader", "is_company": True})
         # Far more revenue than any other customer: tier A whatever else the database holds.
-        _invoice(customer, 100_000_000, invoice_date=fields.Date.today()).action_post()
+        _invoice(customer, 100_000_000, invoice_date=_recently()).action_post()
         wizard = (
             self.env["customer.classify"]
             .with_user(manager)
@@ -124,7 +131,7 @@ class TestCustomerLedgerTour(HttpCase):
             [{"name": f"Tour Apply {name}", "customer_rank": 1, "is_company": True} for name in ("Big", "Small")]
         )
         # Far more revenue than any other customer: tier A whatever else the database holds.
-        _invoice(big, 100_000_000, invoice_date=fields.Date.today()).action_post()
+        _invoice(big, 100_000_000, invoice_date=_recently()).action_post()
         self.start_tour("/odoo/ledger-customers", "account_customer_ledger_preview_then_apply", login=manager.login)
         self.assertEqual(big.value_tier_id, self.env.ref("account_customer_ledger.class_value_tier_a"))
         self.assertEqual(small.value_tier_id, self.env.ref("account_customer_ledger.class_value_tier_c"))
