@@ -406,12 +406,11 @@ class CustomerCreditEngine(models.AbstractModel):
         def amount(value):
             return format_amount(self.env, value, currency)
 
+        draft = self.env._("Draft")
         lines = [
             self.env._(
                 "%(documents)s cannot be posted for %(customer)s: %(reasons)s.",
-                documents=", ".join(
-                    moves.mapped(lambda m: m.name if m.name and m.name != "/" else self.env._("Draft"))
-                ),
+                documents=", ".join(moves.mapped(lambda m: m.name if m.name and m.name != "/" else draft)),
                 customer=partner.display_name,
                 reasons="; ".join(text for _code, text in reasons),
             ),

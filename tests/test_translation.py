@@ -1,6 +1,28 @@
+import ast
+from pathlib import Path
+
 from odoo import Command
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
+from odoo.tools.translate import code_translations
+
+ADDON = Path(__file__).resolve().parent.parent
+
+
+def _code_texts():
+    """``(file, line, text)`` of every literal text the addon's Python code
+    translates for its user (``_()``, ``env._()``, ``_lt()``)."""
+    for path in sorted(ADDON.glob("**/*.py")):
+        if "tests" in path.relative_to(ADDON).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            function = node.func
+            name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
+            text = node.args[0]
+            if name in ("_", "_lt") and isinstance(text, ast.Constant) and isinstance(text.value, str):
+                yield path.relative_to(ADDON), node.lineno, text.value
 
 
 @tagged("post_install", "-at_install")
@@ -13,6 +35,16 @@ class TestChineseTranslation(TransactionCase):
         self.assertEqual(menu.name, "客户账务")
         field = self.env["ir.model.fields"]._get("res.partner", "employee_count").with_context(lang="zh_CN")
         self.assertEqual(field.field_description, "员工人数")
+
+    def test_every_message_of_the_code_reads_in_chinese(self):
+        """No English words inside a Chinese message: every text the code
+        translates has its Chinese in the addon's translations, where Odoo
+        looks it up (an error, a banner, a reason, a report's label)."""
+        chinese = code_translations.get_python_translations("account_customer_ledger", "zh_CN")
+        texts = list(_code_texts())
+        self.assertGreater(len(texts), 100)
+        untranslated = [f"{path}:{line}: {text}" for path, line, text in texts if not chinese.get(text)]
+        self.assertEqual(untranslated, [])
 
     def test_classification_in_chinese(self):
         """Classes, dimensions and the reasons of a classification read in Chinese."""
