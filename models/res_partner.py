@@ -79,6 +79,14 @@ class ResPartner(models.Model):
     ledger_rfm = fields.Char(string="R / F / M", compute="_compute_ledger_metrics")
 
     @api.model
+    def _from_action_context(self):
+        """The partners an action was started on: those selected in a list,
+        or the one open in its form; none from a menu."""
+        if self.env.context.get("active_model") == "res.partner":
+            return self.browse(self.env.context.get("active_ids") or [])
+        return self.browse()
+
+    @api.model
     def _customer_class_fields(self):
         """Names of the partner fields that hold a class: the shipped
         dimensions' and those made for the dimensions an administrator

@@ -246,6 +246,14 @@ class TestCustomerLedgerTour(HttpCase):
             login="ledger_tour_aging",
         )
 
+    def test_accountant_opens_send_statements_from_the_menu_and_the_list(self):
+        """Send Statements opens from Customer Ledger's menu (no customer
+        chosen) and from the customer list's action menu (the selected
+        customers chosen)."""
+        new_test_user(self.env, login="ledger_tour_send", groups="base.group_user,account.group_account_invoice")
+        self.env["res.partner"].create({"name": "Tour Statement Co", "customer_rank": 1, "is_company": True})
+        self.start_tour("/odoo", "account_customer_ledger_send_statements", login="ledger_tour_send")
+
     def test_accountant_records_an_answer_received_on_paper(self):
         """The customer sent back the reply slip disputing the balance: the
         accountant records its balance and comment on the statement, which

@@ -10,7 +10,10 @@ class CustomerClassSet(models.TransientModel):
     _description = "Set Customer Class"
 
     partner_ids = fields.Many2many(
-        "res.partner", string="Customers", required=True, default=lambda self: self._default_partner_ids()
+        "res.partner",
+        string="Customers",
+        required=True,
+        default=lambda self: self.env["res.partner"]._from_action_context(),
     )
     dimension_id = fields.Many2one("customer.class.dimension", required=True)
     class_id = fields.Many2one(
@@ -18,12 +21,6 @@ class CustomerClassSet(models.TransientModel):
         domain="[('dimension_id', '=', dimension_id)]",
         help="Empty: the customers lose their class in this dimension.",
     )
-
-    @api.model
-    def _default_partner_ids(self):
-        if self.env.context.get("active_model") == "res.partner":
-            return self.env["res.partner"].browse(self.env.context.get("active_ids", []))
-        return False
 
     @api.onchange("dimension_id")
     def _onchange_dimension_id(self):

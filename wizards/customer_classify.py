@@ -36,7 +36,7 @@ class CustomerClassify(models.TransientModel):
     partner_ids = fields.Many2many(
         "res.partner",
         string="Customers",
-        default=lambda self: self._default_partner_ids(),
+        default=lambda self: self.env["res.partner"]._from_action_context(),
     )
     partner_domain = fields.Char(string="Filter", default="[('customer_rank', '>', 0)]")
     window_months = fields.Integer(string="Window (months)", default=12, required=True)
@@ -66,12 +66,6 @@ class CustomerClassify(models.TransientModel):
     @api.model
     def _get_preview_background_threshold(self):
         return int_param(self.env, PREVIEW_BACKGROUND_THRESHOLD_PARAM, DEFAULT_PREVIEW_BACKGROUND_THRESHOLD)
-
-    @api.model
-    def _default_partner_ids(self):
-        if self.env.context.get("active_model") == "res.partner":
-            return self.env["res.partner"].browse(self.env.context.get("active_ids", []))
-        return False
 
     @api.constrains("window_months")
     def _check_window_months(self):

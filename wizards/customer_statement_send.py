@@ -29,7 +29,9 @@ class CustomerStatementSend(models.TransientModel):
         required=True,
         default="selection",
     )
-    partner_ids = fields.Many2many("res.partner", string="Customers")
+    partner_ids = fields.Many2many(
+        "res.partner", string="Customers", default=lambda self: self.env["res.partner"]._from_action_context()
+    )
     class_ids = fields.Many2many("customer.class", string="Classes")
     date_from = fields.Date(string="From", required=True, default=lambda self: _last_month_start(self.env))
     date_to = fields.Date(string="To", required=True, default=lambda self: _last_month_end(self.env))

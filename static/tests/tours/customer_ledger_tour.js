@@ -1,6 +1,24 @@
 import { registry } from "@web/core/registry";
 
 /**
+ * Steps that open the Customer Ledger app from the apps menu.
+ */
+function openCustomerLedger() {
+    return [
+        {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            content: "Open Customer Ledger",
+            trigger: ".o_app[data-menu-xmlid='account_customer_ledger.menu_customer_ledger_root']",
+            run: "click",
+        },
+    ];
+}
+
+/**
  * Steps that open Classify Customers on the two customers found by a search
  * in the customer list.
  */
@@ -61,16 +79,7 @@ function readOnlyClass(content, trigger, expected, who) {
 registry.category("web_tour.tours").add("account_customer_ledger_open_customer", {
     url: "/odoo",
     steps: () => [
-        {
-            content: "Open the apps menu",
-            trigger: ".o_navbar_apps_menu button",
-            run: "click",
-        },
-        {
-            content: "Open Customer Ledger",
-            trigger: ".o_app[data-menu-xmlid='account_customer_ledger.menu_customer_ledger_root']",
-            run: "click",
-        },
+        ...openCustomerLedger(),
         {
             content: "Search the customer by name",
             trigger: ".o_control_panel .o_searchview_input",
@@ -385,6 +394,61 @@ registry.category("web_tour.tours").add("account_customer_ledger_preview_then_ap
         {
             content: "The wizard says how many classes changed",
             trigger: ".modal:has(.modal-title:contains('Classify Customers')) .alert-success:contains('classes changed')",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("account_customer_ledger_send_statements", {
+    url: "/odoo",
+    steps: () => [
+        ...openCustomerLedger(),
+        {
+            content: "Open the Customers menu",
+            trigger: ".o_main_navbar button[data-menu-xmlid='account_customer_ledger.menu_customer_ledger_customers']",
+            run: "click",
+        },
+        {
+            content: "Open Send Statements",
+            trigger: ".o-dropdown--menu a[data-menu-xmlid='account_customer_ledger.customer_statement_send_menu']",
+            run: "click",
+        },
+        {
+            content: "The statements dialog opens on last month, no customer chosen yet",
+            trigger: ".modal:has(.o_field_widget[name='date_from']) .o_field_widget[name='partner_ids']:not(:has(.o_tag))",
+        },
+        {
+            content: "Close it",
+            trigger: ".modal .modal-footer button[special='cancel']",
+            run: "click",
+        },
+        {
+            content: "Search the customer in the customer list",
+            trigger: "body:not(:has(.modal)) .o_control_panel .o_searchview_input",
+            run: "edit Tour Statement Co",
+        },
+        {
+            content: "Validate the search",
+            trigger: ".o_searchview_input",
+            run: "press Enter",
+        },
+        {
+            content: "Select the customer",
+            trigger: ".o_list_view .o_data_row:contains('Tour Statement Co') .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Open the action menu",
+            trigger: ".o_cp_action_menus .dropdown-toggle",
+            run: "click",
+        },
+        {
+            content: "Make the selected customer's statement",
+            trigger: ".o-dropdown--menu .o-dropdown-item:contains('Customer Statements')",
+            run: "click",
+        },
+        {
+            content: "The dialog is for the selected customer",
+            trigger: ".modal .o_field_widget[name='partner_ids'] .o_tag:contains('Tour Statement Co')",
         },
     ],
 });
