@@ -27,6 +27,25 @@ def _invoice(customer, amount, **vals):
 
 @tagged("post_install", "-at_install")
 class TestCustomerLedgerTour(HttpCase):
+    def test_every_screen_of_the_app_opens(self):
+        """Odoo's own click bot opens every menu of Customer Ledger, each of
+        its views and filters, as an administrator and as an accountant: no
+        screen fails to open."""
+        accountant = new_test_user(
+            self.env, login="ledger_click_accountant", groups="base.group_user,account.group_account_invoice"
+        )
+        start = "odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader').startClickEverywhere('%s');"
+        for login in ("admin", accountant.login):
+            with self.subTest(login=login):
+                self.browser_js(
+                    "/odoo",
+                    start % "account_customer_ledger.menu_customer_ledger_root",
+                    "odoo.isReady === true",
+                    login=login,
+                    timeout=600,
+                    success_signal="clickbot test succeeded",
+                )
+
     def test_accountant_opens_customer_from_ledger_menu(self):
         """An accountant logs in, opens Customer Ledger and a customer form."""
         new_test_user(
