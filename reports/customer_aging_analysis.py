@@ -1,6 +1,7 @@
-from odoo import fields, models, tools
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from ..models.customer_aging import bucket_labels, parse_buckets
 from ..models.customer_class import SHORT_NAME
 from ..models.res_partner import CLASS_FIELDS
 
@@ -9,8 +10,11 @@ class CustomerAgingAnalysis(models.Model):
     """Open receivables as of today, item by item, with their aging bucket
     (the company's buckets), for list, pivot and graph views.
 
-    The aging engine's open items, as of ``CURRENT_DATE``. Bucket names are
-    language-neutral ("01: 1-30", "05: >120") and sort in bucket order.
+    The aging engine's open items, as of ``CURRENT_DATE``. A bucket is
+    stored as a key that sorts in bucket order and names its days ("00: ≤0",
+    "01: 1-30", "05: >120": each company has its own buckets); users read
+    the labels of the aging reports in their language ("Current", "1-30",
+    "Over 120").
     """
 
     _name = "customer.aging.analysis"
@@ -29,7 +33,7 @@ class CustomerAgingAnalysis(models.Model):
     date = fields.Date(readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(readonly=True, aggregator="max")
-    bucket = fields.Char(string="Aging Bucket", readonly=True)
+    bucket = fields.Selection(selection="_bucket_selection", string="Aging Bucket", readonly=True)
     amount_residual = fields.Monetary(string="Open Amount", currency_field="company_currency_id", readonly=True)
     amount_residual_currency = fields.Monetary(
         string="Open Amount in Currency", currency_field="currency_id", readonly=True, aggregator=None
@@ -39,6 +43,28 @@ class CustomerAgingAnalysis(models.Model):
     rfm_segment_id = fields.Many2one("customer.class", string="Behaviour Segment", readonly=True, context=SHORT_NAME)
     size_band_id = fields.Many2one("customer.class", readonly=True, context=SHORT_NAME)
     region_class_id = fields.Many2one("customer.class", string="Region", readonly=True, context=SHORT_NAME)
+
+    @api.model
+    def _bucket_selection(self):
+        """The buckets of the user's current companies, each key with the
+        label the aging reports give it, in bucket order."""
+        selection = {}
+        for company in self.env.companies:
+            bounds = parse_buckets(company.customer_aging_buckets, self.env)
+            for index, label in enumerate(bucket_labels(bounds, self.env)):
+                selection.setdefault(self._bucket_key(index, bounds), label)
+        return sorted(selection.items())
+
+    @api.model
+    def _bucket_key(self, index, bounds):
+        """The key the view's query writes for bucket ``index`` of ``bounds``."""
+        if index == 0:
+            days = "≤0"
+        elif index > len(bounds):
+            days = f">{bounds[-1]}"
+        else:
+            days = f"{bounds[index - 2] + 1 if index > 1 else 1}-{bounds[index - 1]}"
+        return f"{index:02d}: {days}"
 
     def _query(self):
         classes = SQL(", ").join(

@@ -362,6 +362,17 @@ class TestAging(LedgerTestCommon):
             [("partner_id", "=", customer.id)], ["bucket"], ["amount_residual:sum"]
         )
         self.assertEqual(dict(groups), {"00: ≤0": 10.0, "02: 31-60": 20.0, "05: >120": 40.0})
+        # The pivot, graph and list name the buckets as the aging reports do,
+        # in the user's language, in bucket order.
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+
+        def labels(lang):
+            Analysis = self.env["customer.aging.analysis"].with_context(lang=lang)
+            return [label for _key, label in Analysis.fields_get(["bucket"])["bucket"]["selection"]]
+
+        self.assertEqual(labels("en_US"), ["Current", "1-30", "31-60", "61-90", "91-120", "Over 120"])
+        self.assertEqual(labels("zh_CN"), ["未到期", "1-30", "31-60", "61-90", "91-120", "120 天以上"])
         # Buckets typed with Chinese commas are stored plainly, and read so.
         self.company.customer_aging_buckets = "30，60、90 180"
         self.assertEqual(self.company.customer_aging_buckets, "30,60,90,180")
@@ -370,6 +381,7 @@ class TestAging(LedgerTestCommon):
             [("partner_id", "=", customer.id)], ["bucket"], ["amount_residual:sum"]
         )
         self.assertEqual(dict(groups), {"00: ≤0": 10.0, "02: 31-60": 20.0, "05: >180": 40.0})
+        self.assertEqual(labels("zh_CN")[-2:], ["91-180", "180 天以上"])
         (row,) = self.engine._aged(self.company, today, self.bounds, partner_ids=customer.ids)
         self.assertEqual(row["buckets"], [10.0, 0.0, 20.0, 0.0, 0.0, 40.0])
 
