@@ -175,12 +175,13 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         """Only credit managers create customers with a limit, a policy or a
-        hold (an import, say); the company's default limit, which the form
-        fills in, is no limit of the customer's own."""
+        hold (an import, say); the company's default limit and policy, which
+        the form fills in, are no setting of the customer's own."""
         if not self.env.su and not self.env.user.has_group(CREDIT_MANAGER_GROUP):
             default_limit = self._fields["credit_limit"].get_company_dependent_fallback(self)
+            default_policy = self._fields["customer_credit_policy"].get_company_dependent_fallback(self)
             if any(
-                vals.get("customer_credit_policy")
+                vals.get("customer_credit_policy") not in (None, False, default_policy)
                 or vals.get("customer_credit_hold")
                 or (vals.get("credit_limit") or 0.0) not in (0.0, default_limit)
                 for vals in vals_list

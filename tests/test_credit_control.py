@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL
 
 from ..models.res_company import CREDIT_WEIGHT_FIELDS
@@ -396,6 +396,14 @@ class TestCreditControl(LedgerTestCommon):
         with self.assertRaises(AccessError):
             Partner.create({"name": "Big spender", "credit_limit": 50000.0})
         self.assertFalse(Partner.create({"name": "New customer", "credit_limit": 0.0}).customer_credit_has_limit)
+        # A new customer's form reads the policy every customer without one of
+        # its own follows, and a clerk saves it.
+        with Form(Partner) as form:
+            form.name = "Walk-in customer"
+            self.assertEqual(form.customer_credit_policy, "default")
+        self.assertEqual(form.record.customer_credit_policy, "default")
+        imported = Partner.create({"name": "Imported customer", "customer_credit_policy": "default"})
+        self.assertEqual(imported.customer_credit_limit_source, "No limit")
         self.credit_manager.groups_id |= self.env.ref("base.group_partner_manager")
         created = (
             self.env(user=self.credit_manager)["res.partner"]
