@@ -165,7 +165,7 @@ class CustomerCreditEngine(models.AbstractModel):
         return company.sudo().parent_ids[::-1]
 
     @api.model
-    def _limits_query(self, company, partner_ids=None, scope=None):
+    def _limits_query(self, company, partner_ids=None, scope=None, with_grade=True):
         """One query: a row per commercial partner with its effective limit
         in ``company`` (NULL for no limit), the company whose hold holds it
         (NULL if none), and where the limit comes from: the company whose
@@ -176,7 +176,8 @@ class CustomerCreditEngine(models.AbstractModel):
         customer's credit grade, else of its first class (by dimension
         sequence) that sets one, in the branch or else in the nearest parent
         company that classified it. A hold in the company or in any parent
-        company holds the customer."""
+        company holds the customer. Without ``with_grade``, the limit the
+        customer would have if the credit grade set none."""
         chain = self._credit_chain(company)
         Partner = self.env["res.partner"]
 
@@ -215,6 +216,7 @@ class CustomerCreditEngine(models.AbstractModel):
                   JOIN customer_class_dimension dim ON dim.id = cls.dimension_id
                  WHERE assignment.company_id = ANY(%(chain)s)
                    AND cls.use_credit_limit
+                   AND (%(with_grade)s OR dim.code IS DISTINCT FROM 'credit_grade')
                  ORDER BY assignment.partner_id, array_position(%(chain)s, assignment.company_id),
                           dim.code = 'credit_grade' DESC, dim.sequence, dim.id
             ),
@@ -242,18 +244,19 @@ class CustomerCreditEngine(models.AbstractModel):
             own_limit=own_limit,
             hold_company=hold_company,
             scope=scope,
+            with_grade=with_grade,
         )
 
     @api.model
-    def _get_limits(self, company, partners):
+    def _get_limits(self, company, partners, with_grade=True):
         """``{commercial partner id: (limit or None, holding company or
-        False, source)}`` in ``company``."""
+        False, source)}`` in ``company`` (see ``_limits_query``)."""
         if not partners:
             return {}
         self.env["res.partner"].flush_model()
         self.env["customer.class.assignment"].flush_model()
         self.env["customer.class"].flush_model()
-        self.env.cr.execute(self._limits_query(company, partners.ids))
+        self.env.cr.execute(self._limits_query(company, partners.ids, with_grade=with_grade))
         rows = self.env.cr.dictfetchall()
         classes = self.env["customer.class"].browse([row["class_id"] for row in rows if row["class_id"]])
         names = dict(zip(classes.ids, classes.mapped("display_name"), strict=True))

@@ -232,6 +232,11 @@ class CustomerMetrics(models.AbstractModel):
         - dso: open receivable / invoiced in the window x days in the window;
         - max_days_overdue: age past due of the oldest open item;
         - utilisation: exposure / credit limit in % (0 without a limit).
+          The limit is the one the customer has apart from its credit
+          grade: a grade's default limit measured against would feed the
+          grade back into itself (a lower grade, a lower limit, a higher
+          utilisation, a lower grade again at each pass) with no change in
+          how the customer pays.
         """
         ids = list(partner_ids)
         query = SQL(
@@ -275,7 +280,7 @@ class CustomerMetrics(models.AbstractModel):
         days = (date_to - date_from).days + 1
         engine = self.env["customer.credit.engine"]
         exposure = engine._get_exposure(company, ids, today=date_to)
-        limits = engine._get_limits(company, self.env["res.partner"].browse(ids))
+        limits = engine._get_limits(company, self.env["res.partner"].browse(ids), with_grade=False)
         result = {}
         for row in self._execute_without_jit(query):
             invoices = row["invoices"] or 0

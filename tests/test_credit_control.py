@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL
 
+from ..models.customer_class_change import proposed_changes
 from ..models.res_company import CREDIT_WEIGHT_FIELDS
 from .common import LedgerTestCommon, committed_env, race
 
@@ -363,6 +364,20 @@ class TestCreditControl(LedgerTestCommon):
         self.assertEqual(late.customer_credit_limit, 0.0)
         self._refused(self._draft(1.0, partner=late))
         self.assertEqual(self._post(49000.0, partner=punctual).state, "posted")
+        # Classified again on the same figures, both keep their grades: the
+        # grade's own limit (0 for D, which Late Co's 4,000 would use at the
+        # cap) is not the limit its utilisation is measured against.
+        again = self.env["customer.classifier"]._get_rule_values(
+            punctual | late, self.company, self.today, 12, credit=True
+        )
+        self.assertEqual(again[late.id]["utilisation"], 0.0)
+        self.assertEqual(again[late.id]["credit_score"], 40.0)
+        proposals = self.env["customer.classifier"]._propose(grade, punctual | late, self.company, self.today)
+        self.assertEqual(proposed_changes(proposals), [])
+        # A limit of the customer's own is measured against: 4,000 of 5,000.
+        late.with_company(self.company).write({"customer_credit_policy": "fixed", "credit_limit": 5000.0})
+        again = self.env["customer.classifier"]._get_rule_values(late, self.company, self.today, 12, credit=True)
+        self.assertEqual(again[late.id]["utilisation"], 80.0)
 
     def test_log_is_immutable_for_everyone(self):
         self._refused(self._draft(2000.0))
