@@ -350,10 +350,8 @@ class CustomerClassRun(models.Model):
             # would have, had the wizard applied them at once (the reasons
             # are kept in every language).
             classifier = classifier.with_user(self.user_id).sudo().with_context(lang=self.user_id.lang)
-        elif company.partner_id.lang:
-            # The scheduled pass writes its chatter notes in the company's
-            # language (its contact's), not in the scheduler's English.
-            classifier = classifier.with_context(lang=company.partner_id.lang)
+        else:
+            classifier = classifier.with_context(lang=company._customer_ledger_lang())
         classifier = classifier.with_company(company)
         partners = self.env["res.partner"].browse(partner_ids)
         proposals = classifier._propose(

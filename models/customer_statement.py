@@ -482,7 +482,10 @@ class CustomerStatement(models.Model):
         # Oldest requests first; those that could not be sent after the others.
         due = due.sorted(lambda statement: statement.state == "failed")
         batch = due[:batch_size]
-        reminded = batch - batch._send(request_confirmation=True, template=template)
+        reminded = batch
+        for company, statements in batch.grouped("company_id").items():
+            statements = statements.with_context(lang=company._customer_ledger_lang())
+            reminded -= statements._send(request_confirmation=True, template=template)
         for statement in reminded:
             statement.reminder_count += 1
         # Nothing reminded ends today's run, so that failures are not retried over and over.
@@ -497,11 +500,16 @@ class CustomerStatement(models.Model):
             [("confirmation_state", "=", "requested"), ("last_sent_on", "=", False), ("reminder_count", "=", 0)]
         ).filtered(is_due)
         for statement in unanswered:
+            # In the language of whoever gets the to-do.
+            user = statement.create_uid or self.env.user
+            statement = statement.with_context(lang=user.lang or self.env.lang)
             statement.activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=self.env._("Signed balance confirmation of %s not returned", statement.partner_id.display_name),
-                note=self.env._("Call the customer, or send the statement by email for an answer online."),
-                user_id=statement.create_uid.id or self.env.uid,
+                summary=statement.env._(
+                    "Signed balance confirmation of %s not returned", statement.partner_id.display_name
+                ),
+                note=statement.env._("Call the customer, or send the statement by email for an answer online."),
+                user_id=user.id,
             )
         unanswered.reminder_count = 1
 
@@ -513,25 +521,27 @@ class CustomerStatement(models.Model):
         skipped, so a killed worker resumes where it stopped."""
         date_from, date_to = self._previous_month()
         for company in self.env["res.company"].search([("parent_id", "=", False)]):
-            Partner = self.env["res.partner"].with_company(company)
-            opted = Partner.search([("customer_statement_opt_in", "=", True), ("parent_id", "=", False)])
+            # The statements' chatter in the company's language, not the
+            # scheduler's; each PDF and email is in its customer's.
+            Statement = self.with_company(company).with_context(lang=company._customer_ledger_lang())
+            opted = Statement.env["res.partner"].search(
+                [("customer_statement_opt_in", "=", True), ("parent_id", "=", False)]
+            )
             quarter_end = date_to.month % 3 == 0
             opted = opted.filtered(lambda p, q=quarter_end: p.customer_statement_frequency == "monthly" or q)
-            opted = self._with_receivables(opted, company, date_to)
-            done = self.search(
+            opted = Statement._with_receivables(opted, company, date_to)
+            done = Statement.search(
                 [("company_id", "=", company.id), ("date_to", "=", date_to), ("automatic", "=", True)]
             ).partner_id
             todo = opted - done
             if not todo:
                 continue
             batch = todo[:batch_size]
-            statements = self.browse()
+            statements = Statement.browse()
             for frequency, start in (("monthly", date_from), ("quarterly", self._previous_quarter_start(date_to))):
                 members = batch.filtered(lambda p, f=frequency: p.customer_statement_frequency == f)
                 if members:
-                    statements |= self.with_company(company)._create_for(
-                        members, company, start, date_to, automatic=True
-                    )
+                    statements |= Statement._create_for(members, company, start, date_to, automatic=True)
             statements._send(request_confirmation=company.customer_statement_request_confirmation)
             self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(todo) - len(batch))
             return

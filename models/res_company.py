@@ -82,6 +82,13 @@ class ResCompany(models.Model):
         "1-30, 31-60, 61-90, 91-120 and over 120 days.",
     )
 
+    def _customer_ledger_lang(self):
+        """The language the scheduled jobs write this company's notes in:
+        its own contact's, else the current one (a job's context has none,
+        and Odoo would name models and values in English)."""
+        self.ensure_one()
+        return self.partner_id.lang or self.env.lang
+
     def _customer_ledger_group(self):
         """The company's whole group: its top company and every branch
         under it, archived ones included, which share the receivable

@@ -462,6 +462,39 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertEqual(made.closing_balance, 45.0)
         self.assertEqual([line["reference"] for line in made.figures["lines"]], [invoice.name])
 
+    def test_scheduled_statements_write_in_the_companys_language(self):
+        """The scheduler's jobs have no language of their own: the chatter of
+        the statements they make and remind reads in the company's language
+        (an English customer's statement for a company working in Chinese),
+        a to-do in its user's, never half in English."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        self.company.partner_id.lang = "zh_CN"
+        self.company.customer_statement_request_confirmation = True
+        month_end = fields.Date.context_today(self.env["res.partner"]).replace(day=1) - timedelta(days=1)
+        customer = self._statement_customer(self.env, "English Buyer")
+        customer.customer_statement_opt_in = True
+        self._post_document(self.env, customer, month_end, 30.0)
+        # As the scheduler calls a job: no language in the context.
+        Statement = self.env(context={})["customer.statement"]
+        with (
+            patch.object(type(Statement), "_render_pdf", lambda self: b"%PDF-1.4 test"),
+            patch.object(type(self.env["ir.cron"]), "_notify_progress", lambda self, done, remaining: None),
+        ):
+            Statement._cron_send_monthly_statements()
+            self.env.flush_all()
+            statement = Statement.search([("partner_id", "=", customer.id)])
+            self.env.cr.precommit.run()  # the chatter's tracking, written as the job's transaction commits
+            notes = statement.with_context(lang="en_US").message_ids.sorted("id")
+            self.assertEqual(notes[0].body, "<p>客户对账单 创建</p>")
+            changes = notes.tracking_value_ids.mapped(lambda v: (v.old_value_char, v.new_value_char))
+            self.assertIn(("未发送", "已发送"), changes)
+            self.assertIn(("未请求", "等待答复"), changes)
+            statement.last_sent_on -= timedelta(days=8)
+            Statement._cron_send_reminders()
+            self.env.cr.precommit.run()
+        self.assertEqual(statement.reminder_count, 1)
+
     def test_pdf_renders_in_chinese(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
