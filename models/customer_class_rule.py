@@ -134,7 +134,17 @@ class CustomerClassRule(models.Model):
         if compiled[4]:
             parts.append(literal(compiled[4]))
         template = literal(self.env._("rule %(rule)s matched: %(why)s"))
-        return template % {"rule": literal(compiled[2]), "why": "; ".join(parts) or "-"}
+        return template % {"rule": literal(compiled[2]), "why": join_clauses(self.env, parts) or "-"}
+
+
+def join_clauses(env, texts):
+    """``texts`` as one sentence's clauses, separated as ``env``'s language
+    separates them: a semicolon, in Chinese the full-width one."""
+    texts = list(texts)
+    joined = texts[0] if texts else ""
+    for text in texts[1:]:
+        joined = env._("%(clauses)s; %(clause)s", clauses=joined, clause=text)
+    return joined
 
 
 def format_metric(value):

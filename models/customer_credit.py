@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
+from .customer_class_rule import join_clauses
+
 EXPOSURE_KEYS = ("open_receivable", "overdue", "unapplied", "draft", "exposure")
 
 
@@ -135,7 +137,7 @@ class CustomerCreditEngine(models.AbstractModel):
                 )
             )
         if reasons:
-            broken = "; ".join(text for _code, text in reasons)
+            broken = join_clauses(self.env, (text for _code, text in reasons))
             exceptions = self.env["customer.credit.exception"].sudo()._find_valid(company, partner)[partner.id]
             exception = exceptions._first_covering(amount)
             if exception:
@@ -415,7 +417,7 @@ class CustomerCreditEngine(models.AbstractModel):
                 "%(documents)s cannot be posted for %(customer)s: %(reasons)s.",
                 documents=", ".join(moves.mapped(lambda m: m.name if m.name and m.name != "/" else draft)),
                 customer=partner.display_name,
-                reasons="; ".join(text for _code, text in reasons),
+                reasons=join_clauses(self.env, (text for _code, text in reasons)),
             ),
             self.env._(
                 "Open receivables %(open)s, of which overdue %(overdue)s; draft invoices (this one included) "

@@ -218,6 +218,14 @@ class TestClassification(LedgerTestCommon):
             self.env.cr.execute(SQL("SELECT reason FROM %s WHERE id = %s", SQL.identifier(record._table), record.id))
             self.assertEqual(set(self.env.cr.fetchone()[0]), {"en_US", "zh_CN"})
         self.assertEqual(self._history(self.idle).with_context(lang="zh_CN").reason, "无规则匹配：使用默认客户类别")
+        # Conditions are separated as each language separates clauses.
+        loyal = self.ref("account_customer_ledger.rule_rfm_loyal")
+        reasons = {
+            lang: loyal.with_context(lang=lang)._reason_format(loyal.with_context(lang=lang)._compile()).format(5, 4)
+            for lang in ("en_US", "zh_CN")
+        }
+        self.assertTrue(reasons["en_US"].endswith("(1-5) = 5 ≥ 3; Frequency score (1-5) = 4 ≥ 4"), reasons)
+        self.assertTrue(reasons["zh_CN"].endswith("（1-5） = 5 ≥ 3；购买频次得分（1-5） = 4 ≥ 4"), reasons)
         self.assertIn(f"rule {en_name} matched", self.big.message_ids[0].body)
         # By hand: who and when, in each reader's words.
         manager_env = self.env(user=self.manager, context={"allowed_company_ids": self.company.ids})
