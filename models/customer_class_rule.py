@@ -1,4 +1,5 @@
 import ast
+import functools
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -140,11 +141,18 @@ class CustomerClassRule(models.Model):
 def join_clauses(env, texts):
     """``texts`` as one sentence's clauses, separated as ``env``'s language
     separates them: a semicolon, in Chinese the full-width one."""
+    return _fold(texts, lambda done, text: env._("%(clauses)s; %(clause)s", clauses=done, clause=text))
+
+
+def join_sentences(env, texts):
+    """``texts``, whole sentences, one after the other as ``env``'s language
+    writes them: after a space, in Chinese straight after the full stop."""
+    return _fold(texts, lambda done, text: env._("%(sentences)s %(sentence)s", sentences=done, sentence=text))
+
+
+def _fold(texts, join_two):
     texts = list(texts)
-    joined = texts[0] if texts else ""
-    for text in texts[1:]:
-        joined = env._("%(clauses)s; %(clause)s", clauses=joined, clause=text)
-    return joined
+    return functools.reduce(join_two, texts) if texts else ""
 
 
 def format_metric(value):

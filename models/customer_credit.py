@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
-from .customer_class_rule import join_clauses
+from .customer_class_rule import join_clauses, join_sentences
 
 EXPOSURE_KEYS = ("open_receivable", "overdue", "unapplied", "draft", "exposure")
 
@@ -143,15 +143,15 @@ class CustomerCreditEngine(models.AbstractModel):
             if exception:
                 parts.append(self.env._("Credit exception %s covers this invoice.", exception.name))
                 parts.append(self.env._("Without it: %s.", broken))
-                return " ".join(parts), "info"
+                return join_sentences(self.env, parts), "info"
             verb = (
                 self.env._("will be logged")
                 if company.customer_credit_mode == "warn"
                 else self.env._("will be refused")
             )
             parts.append(self.env._("Posting %(verb)s: %(reasons)s.", verb=verb, reasons=broken))
-            return " ".join(parts), "danger"
-        return " ".join(parts), "info"
+            return join_sentences(self.env, parts), "danger"
+        return join_sentences(self.env, parts), "info"
 
     @api.model
     def _empty_exposure(self):

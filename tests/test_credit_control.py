@@ -147,6 +147,21 @@ class TestCreditControl(LedgerTestCommon):
         self.assertEqual(draft.customer_credit_banner_level, "info")
         self.assertIn("750.00", draft.customer_credit_banner)
         self.assertIn("1,000.00", draft.customer_credit_banner)
+        # Over the limit, each sentence follows the other as the reader's
+        # language writes them, and the broken rules are its clauses.
+        self.customer.with_company(self.company).customer_credit_hold = True
+        over = self._draft(800.0)
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        self.assertRegex(
+            over.with_context(lang="en_US").customer_credit_banner,
+            r"this invoice \$\s800\.00\. Posting will be refused: the customer is on credit hold; the exposure",
+        )
+        over.invalidate_recordset()
+        self.assertRegex(
+            over.with_context(lang="zh_CN").customer_credit_banner,
+            r"本发票 \$\s800\.00。过账将被拒绝：客户处于信用冻结状态；过账后的信用占用",
+        )
 
     def test_zero_limit_is_not_no_limit(self):
         self.customer.with_company(self.company).credit_limit = 0.0
