@@ -74,7 +74,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
         result = self._execute_plan_orm(plan, company, currencies=currencies, demo=True)
         # Notes, requests and answers written as the company's staff would
         # write them, in the company's language (as the scheduled jobs do).
-        staff = self.with_context(lang=company.partner_id.lang or self.env.lang)
+        staff = self.with_context(lang=company._customer_ledger_lang())
         staff._classify_demo(company, result)
         staff._credit_demo(company, result)
         staff._statement_demo(company, result)

@@ -382,6 +382,12 @@ class TestAging(LedgerTestCommon):
         )
         self.assertEqual(dict(groups), {"00: ≤0": 10.0, "02: 31-60": 20.0, "05: >180": 40.0})
         self.assertEqual(labels("zh_CN")[-2:], ["91-180", "180 天以上"])
+        # Every bucket the view's query writes has its label.
+        selection = dict(self.env["customer.aging.analysis"].fields_get(["bucket"])["bucket"]["selection"])
+        self.assertEqual(
+            {key: selection.get(key) for key, _amount in groups},
+            {"00: ≤0": "Current", "02: 31-60": "31-60", "05: >180": "Over 180"},
+        )
         (row,) = self.engine._aged(self.company, today, self.bounds, partner_ids=customer.ids)
         self.assertEqual(row["buckets"], [10.0, 0.0, 20.0, 0.0, 0.0, 40.0])
 
