@@ -22,18 +22,20 @@ SALESPEOPLE = (
     ("李娜", "ledger.sales.li"),
     ("David Chen", "ledger.sales.chen"),
 )
+# Demo tags and products are named in every installed language, as a
+# company working in that language would have named them.
 KIND_TAGS = {
-    "retail": "Retail",
-    "wholesale": "Wholesale",
-    "distributor": "Distributor",
-    "key_account": "Key Account",
+    "retail": _lt("Retail"),
+    "wholesale": _lt("Wholesale"),
+    "distributor": _lt("Distributor"),
+    "key_account": _lt("Key Account"),
 }
 PRODUCTS = (
-    ("Office supplies", "consu", 1),
-    ("Industrial components", "consu", 1),
-    ("Packaged food", "consu", 1),
-    ("Installation service", "service", 1),
-    ("Maintenance contract", "service", 1),
+    (_lt("Office supplies"), "consu"),
+    (_lt("Industrial components"), "consu"),
+    (_lt("Packaged food"), "consu"),
+    (_lt("Installation service"), "service"),
+    (_lt("Maintenance contract"), "service"),
 )
 BATCH = 500
 DEMO_EMAIL_DOMAIN = "customer-ledger.example"
@@ -101,7 +103,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
         rules = Rule.create(
             [
                 {
-                    "name": self.env._("Demo: %(tag)s tag", tag=tags[kind].name),
+                    "name": self.env._("Demo: %(tag)s tag", tag=self.env._(KIND_TAGS[kind])),
                     "dimension_id": dimension.id,
                     "class_id": self.env.ref(f"account_customer_ledger.class_customer_type_{kind}").id,
                     "sequence": 100 + index,
@@ -111,9 +113,11 @@ class CustomerLedgerGenerator(models.AbstractModel):
             ]
         )
         # Named in every installed language, as the reasons that quote them.
-        translated = self.env["customer.classifier"]._translated
         for rule, kind in zip(rules, KIND_TAGS, strict=True):
-            rule.update_field_translations("name", translated(_lt("Demo: %(tag)s tag", tag=tags[kind].name)))
+            rule.update_field_translations(
+                "name",
+                self._in_every_language(lambda env, kind=kind: env._("Demo: %(tag)s tag", tag=env._(KIND_TAGS[kind]))),
+            )
         dimension.automatic = True
         dimensions = self.env["customer.class.dimension"].search([("automatic", "=", True)])
         partners = self.env["res.partner"].concat(*result["partners"].values())
@@ -354,23 +358,33 @@ class CustomerLedgerGenerator(models.AbstractModel):
         return users
 
     @api.model
+    def _in_every_language(self, text_of):
+        """``{language: text_of(env)}`` for every installed language, the
+        value of a translated field (English included)."""
+        return {code: text_of(self.with_context(lang=code).env) for code, _name in self.env["res.lang"].get_installed()}
+
+    @api.model
+    def _get_demo_record(self, model, name, vals=None):
+        """The record of ``model`` named ``name`` (a lazy translation) in
+        English, else a new one named in every installed language."""
+        Model = self.env[model].with_context(lang="en_US")
+        english = Model.env._(name)
+        record = Model.search([("name", "=", english)], limit=1)
+        if not record:
+            record = Model.create({"name": english, **(vals or {})})
+            record.update_field_translations("name", self._in_every_language(lambda env: env._(name)))
+        return record.with_env(self.env)
+
+    @api.model
     def _get_demo_kind_tags(self):
-        Tag = self.env["res.partner.category"]
-        return {
-            kind: Tag.search([("name", "=", name)], limit=1) or Tag.create({"name": name})
-            for kind, name in KIND_TAGS.items()
-        }
+        return {kind: self._get_demo_record("res.partner.category", name) for kind, name in KIND_TAGS.items()}
 
     @api.model
     def _get_demo_products(self):
-        Product = self.env["product.product"]
-        products = Product.browse()
-        for name, kind, _qty in PRODUCTS:
-            product = Product.search([("name", "=", name)], limit=1)
-            if not product:
-                product = Product.create({"name": name, "type": kind, "taxes_id": [Command.clear()]})
-            products |= product
-        return products
+        templates = self.env["product.template"]
+        for name, kind in PRODUCTS:
+            templates |= self._get_demo_record("product.template", name, {"type": kind, "taxes_id": [Command.clear()]})
+        return templates.product_variant_id
 
     @api.model
     def _execute_plan_orm(self, plan, company, currencies=None, demo=False, payments_as="payment"):

@@ -39,6 +39,16 @@ class TestDemoLedger(TransactionCase):
         self.assertLessEqual(len(self.customers), 300)
         tags = set(self.customers.category_id.mapped("name"))
         self.assertTrue({"Retail", "Wholesale", "Distributor", "Key Account"} <= tags)
+        # A user working in Chinese reads the demo's tags and products in Chinese.
+        chinese_tags = set(self.customers.with_context(lang="zh_CN").category_id.mapped("name"))
+        self.assertTrue({"零售客户", "批发客户", "经销商", "大客户"} <= chinese_tags)
+        products = (
+            self.env["account.move.line"]
+            .search([("partner_id", "in", self.customers.ids), ("product_id", "!=", False)])
+            .product_id
+        )
+        self.assertIn("Office supplies", products.mapped("name"))
+        self.assertIn("办公用品", products.with_context(lang="zh_CN").mapped("name"))
         self.assertTrue(self.customers.filtered("is_company"))
         self.assertTrue(self.customers.filtered(lambda p: not p.is_company))
         chinese = self.customers.filtered(lambda p: any("\u4e00" <= ch <= "\u9fff" for ch in p.name))
