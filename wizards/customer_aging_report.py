@@ -152,7 +152,9 @@ class CustomerAgingReport(models.TransientModel):
                 item["bucket"] = engine._bucket_of(item["days"], bounds)
                 item["residual"] *= sign
                 item["residual_currency"] *= sign
+                item["age"] = self.env._("%(days)s d", days=item["days"])
                 items_by_group.setdefault(item_key(item), []).append(item)
+        basis = dict(self._fields["basis"]._description_selection(self.env))[self.basis]
         return {
             "title": dict(self._fields["report_type"]._description_selection(self.env))[self.report_type],
             "company": self.company_id,
@@ -160,7 +162,13 @@ class CustomerAgingReport(models.TransientModel):
             "currency": self.company_id.currency_id,
             "as_of": self.as_of,
             "as_of_text": format_date(self.env, self.as_of),
-            "basis": dict(self._fields["basis"]._description_selection(self.env))[self.basis],
+            "basis": basis,
+            "heading": self.env._(
+                "As of %(date)s · aging basis: %(basis)s · amounts in %(currency)s",
+                date=format_date(self.env, self.as_of),
+                basis=basis,
+                currency=self.company_id.currency_id.name,
+            ),
             "group_by": dict(self._fields["group_by"]._description_selection(self.env))[self.group_by],
             "columns": bucket_labels(bounds, self.env),
             "groups": [
