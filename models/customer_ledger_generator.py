@@ -82,7 +82,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
         staff._statement_demo(company, result)
         # Only the marker gets an xml id: uninstalling the addon must leave
         # the customers and their accounting documents alone.
-        marker = self.env["res.partner.category"].create({"name": "Customer Ledger demo"})
+        marker = self._get_demo_record("res.partner.category", _lt("Customer Ledger demo"))
         self._register_demo_xmlids([("demo_ledger_marker", marker)])
         _logger.info(
             "Demo ledger: %s customers, %s documents, %s payments",

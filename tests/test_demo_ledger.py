@@ -34,7 +34,8 @@ class TestDemoLedger(TransactionCase):
         )
 
     def test_customers_of_every_kind(self):
-        self.assertTrue(self.env.ref("account_customer_ledger.demo_ledger_marker", raise_if_not_found=False))
+        marker = self.env.ref("account_customer_ledger.demo_ledger_marker", raise_if_not_found=False)
+        self.assertEqual(marker.with_context(lang="zh_CN").name, "客户账务演示")
         self.assertGreaterEqual(len(self.customers), 150)
         self.assertLessEqual(len(self.customers), 300)
         tags = set(self.customers.category_id.mapped("name"))

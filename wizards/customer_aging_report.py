@@ -155,17 +155,18 @@ class CustomerAgingReport(models.TransientModel):
                 item["age"] = self.env._("%(days)s d", days=item["days"])
                 items_by_group.setdefault(item_key(item), []).append(item)
         basis = dict(self._fields["basis"]._description_selection(self.env))[self.basis]
+        as_of_text = format_date(self.env, self.as_of)
         return {
             "title": dict(self._fields["report_type"]._description_selection(self.env))[self.report_type],
             "company": self.company_id,
             "companies": self._companies_text(),
             "currency": self.company_id.currency_id,
             "as_of": self.as_of,
-            "as_of_text": format_date(self.env, self.as_of),
+            "as_of_text": as_of_text,
             "basis": basis,
             "heading": self.env._(
                 "As of %(date)s · aging basis: %(basis)s · amounts in %(currency)s",
-                date=format_date(self.env, self.as_of),
+                date=as_of_text,
                 basis=basis,
                 currency=self.company_id.currency_id.name,
             ),
