@@ -291,7 +291,7 @@ class TestAging(LedgerTestCommon):
         self.assertIn("250.50", wizard.preview)
         currency = self.company.currency_id.name
         self.assertIn(f"aging basis: Due date · amounts in {currency}", wizard.preview)
-        self.assertIn("· 45 d<", wizard.preview)
+        self.assertIn("· 05/16/2026 · 45 d<", wizard.preview)
         # Read in Chinese, the heading and each item's age are Chinese
         # sentences, punctuation included.
         self.env["res.lang"]._activate_lang("zh_CN")
@@ -299,7 +299,7 @@ class TestAging(LedgerTestCommon):
         chinese = wizard.with_context(lang="zh_CN")
         chinese.action_show()
         self.assertIn(f"账龄计算基准：到期日 · 金额币种：{currency}", chinese.preview)
-        self.assertIn("· 45 天<", chinese.preview)
+        self.assertIn("· 2026年05月16日 · 45 天<", chinese.preview)
         pdf, kind = (
             self.env["ir.actions.report"]
             .with_context(force_report_rendering=True)

@@ -152,6 +152,7 @@ class CustomerAgingReport(models.TransientModel):
                 item["bucket"] = engine._bucket_of(item["days"], bounds)
                 item["residual"] *= sign
                 item["residual_currency"] *= sign
+                item["due"] = format_date(self.env, item["date_maturity"])
                 item["age"] = self.env._("%(days)s d", days=item["days"])
                 items_by_group.setdefault(item_key(item), []).append(item)
         basis = dict(self._fields["basis"]._description_selection(self.env))[self.basis]
