@@ -90,11 +90,13 @@ class CustomerClassifier(models.AbstractModel):
 
     @api.model
     def _translated(self, text):
-        """``text`` (a lazy translation, ``_lt``) in each reason language:
-        ``{language: text}``, the value of a translated reason. A language that words it as English
+        """``text`` (a lazy translation, ``_lt``, or a function that words
+        a text in its environment's language) in each reason language:
+        ``{language: text}``, the value of a translated reason or field. A language that words it as English
         does (one the addon is not translated into) is left out: Odoo reads
         English there anyway, and the history keeps no copies."""
-        texts = {lang: self.with_context(lang=lang).env._(text) for lang in self._reason_languages()}
+        word = text if callable(text) else (lambda env: env._(text))
+        texts = {lang: word(self.with_context(lang=lang).env) for lang in self._reason_languages()}
         return _without_english_copies(texts)
 
     @api.model

@@ -113,10 +113,10 @@ class CustomerLedgerGenerator(models.AbstractModel):
             ]
         )
         # Named in every installed language, as the reasons that quote them.
+        translated = self.env["customer.classifier"]._translated
         for rule, kind in zip(rules, KIND_TAGS, strict=True):
             rule.update_field_translations(
-                "name",
-                self._in_every_language(lambda env, kind=kind: env._("Demo: %(tag)s tag", tag=env._(KIND_TAGS[kind]))),
+                "name", translated(lambda env, kind=kind: env._("Demo: %(tag)s tag", tag=env._(KIND_TAGS[kind])))
             )
         dimension.automatic = True
         dimensions = self.env["customer.class.dimension"].search([("automatic", "=", True)])
@@ -358,12 +358,6 @@ class CustomerLedgerGenerator(models.AbstractModel):
         return users
 
     @api.model
-    def _in_every_language(self, text_of):
-        """``{language: text_of(env)}`` for every installed language, the
-        value of a translated field (English included)."""
-        return {code: text_of(self.with_context(lang=code).env) for code, _name in self.env["res.lang"].get_installed()}
-
-    @api.model
     def _get_demo_record(self, model, name, vals=None):
         """The record of ``model`` named ``name`` (a lazy translation) in
         English, else a new one named in every installed language."""
@@ -372,7 +366,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
         record = Model.search([("name", "=", english)], limit=1)
         if not record:
             record = Model.create({"name": english, **(vals or {})})
-            record.update_field_translations("name", self._in_every_language(lambda env: env._(name)))
+            record.update_field_translations("name", self.env["customer.classifier"]._translated(name))
         return record.with_env(self.env)
 
     @api.model
