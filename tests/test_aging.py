@@ -313,6 +313,11 @@ class TestAging(LedgerTestCommon):
         customer_row = rows[header + 1]
         self.assertEqual(customer_row[0], "Aging Co")
         self.assertEqual(list(customer_row[1:6]), [100.0, 0.0, 250.5, 0.0, 350.5])
+        # The workbook says what the screen says: the heading, and each
+        # item's due date and age.
+        self.assertEqual(rows[1][0], data["heading"])
+        self.assertIn("aging basis: Due date", rows[1][0])
+        self.assertTrue(any(r[0] and r[0].endswith(" · 05/16/2026 · 45 d") for r in rows[header + 2 :]))
         total_row = next(r for r in rows if r[0] == "Total")
         self.assertEqual(list(total_row[1:6]), [*data["totals"], data["total"]])
         action = wizard.action_export_xlsx()

@@ -155,20 +155,16 @@ class CustomerAgingReport(models.TransientModel):
                 item["due"] = format_date(self.env, item["date_maturity"])
                 item["age"] = self.env._("%(days)s d", days=item["days"])
                 items_by_group.setdefault(item_key(item), []).append(item)
-        basis = dict(self._fields["basis"]._description_selection(self.env))[self.basis]
-        as_of_text = format_date(self.env, self.as_of)
         return {
             "title": dict(self._fields["report_type"]._description_selection(self.env))[self.report_type],
             "company": self.company_id,
             "companies": self._companies_text(),
             "currency": self.company_id.currency_id,
             "as_of": self.as_of,
-            "as_of_text": as_of_text,
-            "basis": basis,
             "heading": self.env._(
                 "As of %(date)s · aging basis: %(basis)s · amounts in %(currency)s",
-                date=as_of_text,
-                basis=basis,
+                date=format_date(self.env, self.as_of),
+                basis=dict(self._fields["basis"]._description_selection(self.env))[self.basis],
                 currency=self.company_id.currency_id.name,
             ),
             "group_by": dict(self._fields["group_by"]._description_selection(self.env))[self.group_by],
@@ -269,9 +265,7 @@ class CustomerAgingReport(models.TransientModel):
             sheet.write(row, 0, data["title"], bold)
             sheet.write(row, 1, data["companies"])
             row += 1
-            sheet.write(row, 0, self.env._("As of"))
-            sheet.write(row, 1, data["as_of_text"])
-            sheet.write(row, 2, data["basis"])
+            sheet.write(row, 0, data["heading"])
             row += 2
             header = [data["group_by"], *data["columns"], self.env._("Total")]
             header += [currency.name for currency in data["currencies"]]
@@ -289,7 +283,7 @@ class CustomerAgingReport(models.TransientModel):
                         sheet.write_number(row, len(group["buckets"]) + 2 + offset, by_currency[currency.id], money)
                 row += 1
                 for item in group["items"]:
-                    sheet.write(row, 0, f"  {item['move_name'] or ''} ({item['date_maturity']})")
+                    sheet.write(row, 0, f"  {item['move_name'] or ''} · {item['due']} · {item['age']}")
                     sheet.write_number(row, 1 + item["bucket"], item["residual"], money)
                     row += 1
             sheet.write(row, 0, self.env._("Total"), bold)
