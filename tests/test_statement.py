@@ -330,14 +330,18 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         html = Report._render_qweb_html(report, plain.ids)[0].decode()
         reply = html[html.index("Balance Confirmation Reply") :]
         self.assertIn("800.00", reply)
+        self.assertRegex(reply, r"<th>As of</th>\s*<td><span[^>]*>10/31/2026</span>")
         self.assertIn("This balance does not agree with our books.", reply)
         self.assertEqual(len(re.findall(r"Statement Co</span>\s*\(signature and company seal\)", reply)), 2)
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
         self.customer.lang = "zh_CN"
         html = Report._render_qweb_html(report, plain.ids)[0].decode()
-        self.assertIn("对账确认回执", html)
-        self.assertIn("签字及盖章", html)
+        reply = html[html.index("对账确认回执") :]
+        self.assertIn("签字及盖章", reply)
+        self.assertRegex(
+            reply, r"<th>截止日期</th>\s*<td><span[^>]*>2026年10月31日</span>", "the balance's date on a row of its own"
+        )
 
     def test_printed_request_awaits_the_reply_on_paper(self):
         """Printing statements that ask for confirmation marks them awaiting
