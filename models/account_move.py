@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools.sql import column_exists, create_column
+from odoo.tools.sql import column_exists, create_column, create_index
 
 from .customer_class import SHORT_NAME
 from .res_partner import CLASS_FIELDS
@@ -56,6 +56,20 @@ class AccountMove(models.Model):
     def _auto_init(self):
         _create_columns_without_compute(self.env.cr, self._table, MOVE_CLASS_FIELDS)
         return super()._auto_init()
+
+    def init(self):
+        result = super().init()
+        # A customer's draft invoices count towards its credit exposure: the
+        # check at posting looks them up for one customer, which without
+        # this (small) index scans every move's state.
+        create_index(
+            self.env.cr,
+            "account_move_customer_draft_invoice_idx",
+            self._table,
+            ["commercial_partner_id"],
+            where="state = 'draft' AND move_type = 'out_invoice'",
+        )
+        return result
 
     customer_credit_banner = fields.Text(
         string="Credit Banner",

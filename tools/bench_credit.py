@@ -6,7 +6,12 @@ Run inside an Odoo environment (``ledgerctl.py bench-credit`` does it):
   against the bare SQL aggregate of the open receivables per customer;
 - posting one customer invoice with the credit check against posting the
   same invoice with the check switched off (the addon's check replaced by a
-  no-op for the measurement).
+  no-op for the measurement);
+- with ``oca=True`` (the OCA ``account_financial_risk`` installed in the same
+  database), the same two things done by that addon: its *Financial risk
+  exceeded* filter, counting the same exposure (draft, open and overdue
+  receivables netted by unapplied payments) against the same limits, and the
+  time its check adds to posting.
 
 Every customer gets a limit first (so the filter has work to do and every
 posting is checked); everything is rolled back at the end.
@@ -31,7 +36,19 @@ SELECT p.commercial_partner_id, SUM(l.amount_residual)
 """
 
 
-def run(env, repeat=3, postings=15):
+# The OCA addon's amounts that count towards a customer's risk: all of them,
+# so that its total is the exposure the addon's filter compares.
+OCA_INCLUDE_FIELDS = (
+    "risk_invoice_draft_include",
+    "risk_invoice_open_include",
+    "risk_invoice_unpaid_include",
+    "risk_account_amount_include",
+    "risk_account_amount_unpaid_include",
+)
+
+
+def run(env, repeat=3, postings=15, oca=False):
+    """``postings``: invoices posted each way."""
     company = env.company
     cr = env.cr
     cr.execute(
@@ -54,6 +71,15 @@ def run(env, repeat=3, postings=15):
             WHERE customer_rank > 0 AND id = commercial_partner_id""",
         {"key": str(company.id)},
     )
+    # Unapplied payments reduce the exposure, as they reduce the OCA risk.
+    company.customer_credit_net_unapplied = True
+    if oca:
+        cr.execute(
+            "UPDATE res_partner SET {} WHERE customer_rank > 0 AND id = commercial_partner_id".format(
+                ", ".join(f"{name} = TRUE" for name in OCA_INCLUDE_FIELDS)
+            )
+        )
+    env.flush_all()
     env.invalidate_all()
 
     def bare():
@@ -66,6 +92,11 @@ def run(env, repeat=3, postings=15):
     t_sql, bare_rows = best_of(bare, repeat)
     Partner = env["res.partner"]
     t_filter, over = best_of(lambda: Partner.search([("customer_credit_over_limit", "=", True)]), repeat)
+    t_oca_filter = oca_over = None
+    if oca:
+        # Slow: timed once, on an empty cache (its figures are not stored).
+        env.invalidate_all()
+        t_oca_filter, oca_over = best_of(lambda: Partner.search([("risk_exception", "=", True)]), 1)
 
     # Posting: the same kind of invoice for customers with many open items.
     cr.execute(
@@ -73,11 +104,15 @@ def run(env, repeat=3, postings=15):
             WHERE l.company_id = %s AND l.parent_state = 'posted' AND a.account_type = 'asset_receivable'
               AND NOT l.reconciled AND l.partner_id %% 2 = 1
             GROUP BY l.partner_id ORDER BY COUNT(*) DESC LIMIT %s""",
-        [company.id, postings * 2],
+        [company.id, postings * 3 + 1],
     )
     partner_ids = [row[0] for row in cr.fetchall()]
 
-    def post_one(partner_id):
+    # The OCA check is skipped by its own context key while the addon's is
+    # measured, and the addon's replaced by a no-op while the OCA's is.
+    quiet = env(context=dict(env.context, bypass_risk=True)) if oca else env
+
+    def post_one(partner_id, env=quiet):
         move = env["account.move"].create(
             {
                 "move_type": "out_invoice",
@@ -89,19 +124,27 @@ def run(env, repeat=3, postings=15):
         started = time.perf_counter()
         move.action_post()
         env.flush_all()
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        assert move.state == "posted", f"invoice for partner {partner_id} not posted"
+        return elapsed
 
     post_one(partner_ids[0])  # warm the caches
     Engine = type(env["customer.credit.engine"])
-    with_check, without_check = [], []
-    for index, partner_id in enumerate(partner_ids[1 : postings * 2]):
-        if index % 2:
-            with_check.append(post_one(partner_id))
-        else:
-            with patch.object(Engine, "_check_invoices", lambda self, moves: None):
-                without_check.append(post_one(partner_id))
-    t_with = statistics.median(with_check)
-    t_without = statistics.median(without_check)
+
+    def post_unchecked(partner_id, env=quiet):
+        with patch.object(Engine, "_check_invoices", lambda self, moves: None):
+            return post_one(partner_id, env)
+
+    # Each customer's invoice is posted one way, the ways taking turns so
+    # that they share the same conditions.
+    ways = [(post_unchecked, []), (post_one, [])]
+    if oca:
+        ways.append((lambda partner_id: post_unchecked(partner_id, env), []))
+    for index, partner_id in enumerate(partner_ids[1 : postings * len(ways) + 1]):
+        post, times = ways[index % len(ways)]
+        times.append(post(partner_id))
+    t_without, t_with, *t_oca_post = (statistics.median(times) for _post, times in ways)
+    t_oca_post = t_oca_post[0] if oca else None
     cr.execute("ROLLBACK TO SAVEPOINT bench_credit")
     env.invalidate_all()
     return {
@@ -117,5 +160,10 @@ def run(env, repeat=3, postings=15):
         "post_without_s": t_without,
         "check_extra_s": t_with - t_without,
         "post_ratio": t_with / t_without,
-        "postings": len(with_check) + len(without_check),
+        "postings": sum(len(times) for _post, times in ways),
+        "oca_filter_s": t_oca_filter,
+        "oca_over_limit": oca_over is not None and len(oca_over),
+        "oca_same_customers": oca_over is not None and set(oca_over.ids) == set(over.ids),
+        "oca_post_s": t_oca_post,
+        "oca_check_extra_s": t_oca_post and t_oca_post - t_without,
     }

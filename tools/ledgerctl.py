@@ -250,23 +250,32 @@ def addons_path(odoo_dir):
     return ",".join(str(path) for path in paths)
 
 
-OCA_PEER = {
-    "account_financial_report": "odoo-addon-account_financial_report==18.0.*",
-    "date_range": "odoo-addon-date_range==18.0.*",
-    "report_xlsx": "odoo-addon-report_xlsx==18.0.*",
+# The OCA addons each benchmark compares against, with the addons they need.
+OCA_PEERS = {
+    "aging": ("account_financial_report", "date_range", "report_xlsx"),
+    "credit": ("account_financial_risk",),
 }
 
 
-def ensure_oca_peer():
-    """The OCA Aged Partner Balance and the addons it needs, from PyPI,
-    unpacked into a folder of their own (never into the Python installation,
-    whose ``odoo`` package they would shadow)."""
-    missing = [name for name in OCA_PEER if not (OCA_DIR / name / "__manifest__.py").exists()]
-    for name in missing:
+def ensure_oca_peer(peer):
+    """The OCA addons of one comparison, from PyPI, unpacked into a folder
+    of their own (never into the Python installation, whose ``odoo`` package
+    they would shadow)."""
+    for name in OCA_PEERS[peer]:
+        if (OCA_DIR / name / "__manifest__.py").exists():
+            continue
         with tempfile.TemporaryDirectory() as target:
-            run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, OCA_PEER[name]])
+            requirement = f"odoo-addon-{name}==18.0.*"
+            run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, requirement])
             OCA_DIR.mkdir(parents=True, exist_ok=True)
             shutil.copytree(Path(target) / "odoo" / "addons" / name, OCA_DIR / name)
+
+
+def install_oca_peer(odoo_dir, db, peer):
+    """Install one comparison's OCA addon into a benchmark database."""
+    ensure_oca_peer(peer)
+    log(f"installing the OCA {OCA_PEERS[peer][0]} for comparison")
+    run(odoo_cmd(odoo_dir, "-d", db, "-i", OCA_PEERS[peer][0], "--stop-after-init", "--log-level=warn"))
 
 
 def odoo_cmd(odoo_dir, *args):
@@ -578,12 +587,14 @@ def cmd_bench_credit(args):
     db = args.db
     if prepare_open_ledger(odoo_dir, args):
         return 1
+    if args.oca:
+        install_oca_peer(odoo_dir, db, "credit")
     out = BUILD / "bench-credit.json"
     status = run_in_odoo(
         odoo_dir,
         db,
         "import json, bench_credit\n"
-        f"result = bench_credit.run(env, repeat={args.repeat})\n"
+        f"result = bench_credit.run(env, repeat={args.repeat}, oca={bool(args.oca)})\n"
         f"open({str(out)!r}, 'w').write(json.dumps(result))\n"
         "cr.rollback()",
     )
@@ -599,6 +610,14 @@ def cmd_bench_credit(args):
         f"{r['filter_vs_sql']:>5.1f}x {r['post_without_s'] * 1000:>13.1f}ms {r['post_with_s'] * 1000:>10.1f}ms "
         f"{r['check_extra_s'] * 1000:>9.1f}ms {r['post_ratio']:>6.2f}x"
     )
+    if r["oca_filter_s"] is not None:
+        print(
+            f"OCA account_financial_risk on the same ledger: Financial risk exceeded filter "
+            f"{r['oca_filter_s']:.1f}s ({r['oca_filter_s'] / r['filter_s']:.0f}x the over-limit filter; "
+            f"{r['oca_over_limit']:,} customers, the addon {r['over_limit']:,}"
+            f"{', the same ones' if r['oca_same_customers'] else ', NOT the same ones'}); "
+            f"its check adds {r['oca_check_extra_s'] * 1000:.1f}ms to posting"
+        )
     return 0
 
 
@@ -612,9 +631,7 @@ def cmd_bench_aging(args):
     if prepare_open_ledger(odoo_dir, args):
         return 1
     if args.oca:
-        ensure_oca_peer()
-        log("installing the OCA account_financial_report for comparison")
-        run(odoo_cmd(odoo_dir, "-d", db, "-i", "account_financial_report", "--stop-after-init", "--log-level=warn"))
+        install_oca_peer(odoo_dir, db, "aging")
     out = BUILD / "bench-aging.json"
     status = run_in_odoo(
         odoo_dir,
@@ -723,6 +740,7 @@ def main(argv=None):
     p.add_argument("--customers", type=int, default=100000, help="customers when the ledger is created")
     p.add_argument("--invoices", type=int, default=1200000, help="invoices when the ledger is created")
     p.add_argument("--repeat", type=int, default=3, help="runs of each SQL timing (best is kept)")
+    p.add_argument("--no-oca", dest="oca", action="store_false", help="skip the OCA account_financial_risk")
     p.add_argument("--seed", type=int, default=42)
     p.set_defaults(func=cmd_bench_credit)
 
