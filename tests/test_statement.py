@@ -332,13 +332,13 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertIn("800.00", reply)
         self.assertRegex(reply, r"<th>As of</th>\s*<td><span[^>]*>10/31/2026</span>")
         self.assertIn("This balance does not agree with our books.", reply)
-        self.assertEqual(len(re.findall(r"Statement Co</span>\s*\(signature and company seal\)", reply)), 2)
+        self.assertEqual(len(re.findall(r">Statement Co</p>\s*<p>Signature and company seal:</p>", reply)), 2)
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
         self.customer.lang = "zh_CN"
         html = Report._render_qweb_html(report, plain.ids)[0].decode()
         reply = html[html.index("对账确认回执") :]
-        self.assertIn("签字及盖章", reply)
+        self.assertEqual(len(re.findall(r">Statement Co</p>\s*<p>签字及盖章：</p>", reply)), 2)
         self.assertRegex(
             reply, r"<th>截止日期</th>\s*<td><span[^>]*>2026年10月31日</span>", "the balance's date on a row of its own"
         )
