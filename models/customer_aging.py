@@ -254,6 +254,10 @@ class CustomerAgingEngine(models.AbstractModel):
 
     @api.model
     def _flush(self):
+        # The queries read each item's customer through the partner's
+        # commercial partner, which a partner created in this transaction
+        # may not have written yet.
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
         for model in (
             "account.move",
             "account.move.line",

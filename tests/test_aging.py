@@ -323,6 +323,37 @@ class TestAging(LedgerTestCommon):
         action = wizard.action_export_xlsx()
         self.assertIn("/web/content/", action["url"])
 
+    def test_screen_shows_the_largest_rows_and_counts_them_all(self):
+        """A ledger's thousands of customers would make a page no browser
+        displays: the screen lists the largest (a limit of 500, two here),
+        says so, and its totals, like the PDF and the workbook, count every
+        customer."""
+        small, middle, large = (
+            self.env["res.partner"].create({"name": f"{size} Co", "is_company": True})
+            for size in ("Small", "Middle", "Large")
+        )
+        for partner, amount in ((small, 10.0), (middle, 200.0), (large, 3000.0)):
+            self._due_invoice(amount, 45, partner=partner)
+        wizard = self.env["customer.aging.report"].create(
+            {
+                "as_of": self.as_of,
+                "partner_ids": [Command.set((small | middle | large).ids)],
+                "show_detail": True,
+                "buckets": "30,60",
+            }
+        )
+        self.patch(type(wizard), "_screen_rows", 2)
+        wizard.action_show()
+        self.assertIn("Large Co", wizard.preview)
+        self.assertIn("Middle Co", wizard.preview)
+        self.assertNotIn("Small Co", wizard.preview)
+        self.assertIn("Showing the 2 largest of 3 rows", wizard.preview)
+        self.assertIn("3,210.00", wizard.preview, "the total counts the customer left out")
+        self.assertEqual(wizard.preview.count("45 d<"), 2, "items of the rows shown only")
+        everything = wizard._get_report_data()
+        self.assertEqual([group["label"] for group in everything["groups"]], ["Large Co", "Middle Co", "Small Co"])
+        self.assertFalse(everything["note"])
+
     def test_xlsx_writes_a_customers_name_as_text(self):
         """A customer named like a formula is a name in the workbook, not a
         formula that runs when the file is opened."""
@@ -337,25 +368,39 @@ class TestAging(LedgerTestCommon):
         self.assertEqual((cell.value, cell.data_type), (name, "s"))
 
     def test_aged_payables_from_the_same_engine(self):
-        vendor = self.env["res.partner"].create({"name": "Vendor Co", "is_company": True})
-        bill = self.env["account.move"].create(
-            {
-                "move_type": "in_invoice",
-                "partner_id": vendor.id,
-                "invoice_date": self.as_of - timedelta(days=40),
-                "invoice_date_due": self.as_of - timedelta(days=40),
-                "invoice_line_ids": [
-                    Command.create({"name": "Service", "quantity": 1, "price_unit": 75.0, "tax_ids": []})
-                ],
-            }
+        def bill(vendor, amount):
+            move = self.env["account.move"].create(
+                {
+                    "move_type": "in_invoice",
+                    "partner_id": vendor.id,
+                    "invoice_date": self.as_of - timedelta(days=40),
+                    "invoice_date_due": self.as_of - timedelta(days=40),
+                    "invoice_line_ids": [
+                        Command.create({"name": "Service", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                    ],
+                }
+            )
+            move.action_post()
+
+        vendor, bigger = (
+            self.env["res.partner"].create({"name": name, "is_company": True})
+            for name in ("Vendor Co", "Big Vendor Co")
         )
-        bill.action_post()
+        bill(vendor, 75.0)
         wizard = self.env["customer.aging.report"].create(
             {"as_of": self.as_of, "report_type": "payable", "partner_ids": [Command.set(vendor.ids)]}
         )
         data = wizard._get_report_data()
         self.assertEqual(data["title"], "Aged Payable")
         self.assertEqual(data["totals"], [0.0, 0.0, 75.0, 0.0, 0.0, 0.0])
+        # The largest debt first, as the largest customer balance comes first
+        # on the aged receivable.
+        bill(bigger, 900.0)
+        wizard.partner_ids = vendor | bigger
+        data = wizard._get_report_data()
+        self.assertEqual(
+            [(g["label"], g["total"]) for g in data["groups"]], [("Big Vendor Co", 900.0), ("Vendor Co", 75.0)]
+        )
 
     def test_live_analysis_agrees_with_the_engine(self):
         today = fields.Date.context_today(self.env["res.partner"])

@@ -15,6 +15,10 @@ class CustomerAgingReport(models.TransientModel):
 
     _name = "customer.aging.report"
     _description = "Aged Receivable"
+    # Rows the screen shows, the largest first: a whole ledger's customers
+    # would make a page no browser can display (the totals, the PDF and the
+    # workbook keep every row).
+    _screen_rows = 500
 
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -116,8 +120,9 @@ class CustomerAgingReport(models.TransientModel):
             )
         return text
 
-    def _get_report_data(self):
-        """Everything the screen, the PDF and the XLSX show."""
+    def _get_report_data(self, limit=None):
+        """Everything the screen, the PDF and the XLSX show: every group, or
+        the ``limit`` largest (the totals count them all)."""
         self.ensure_one()
         bounds = parse_buckets(self.buckets, self.env)
         engine = self.env["customer.aging.engine"].with_company(self.company_id)
@@ -132,29 +137,48 @@ class CustomerAgingReport(models.TransientModel):
             **filters,
         )
         if self.report_type == "payable":
-            # What the company owes, shown as positive amounts.
+            # What the company owes, shown as positive amounts, the largest
+            # first.
             for group in groups:
                 group["buckets"] = [-amount for amount in group["buckets"]]
                 group["total"] = -group["total"]
                 group["total_currency"] = {cid: -amount for cid, amount in group["total_currency"].items()}
-        labels = self._group_labels([group["key"] for group in groups])
-        currencies = (
-            self.env["res.currency"].browse({cid for group in groups for cid in group["total_currency"]}).sorted("name")
-        )
+            groups.sort(key=lambda group: (-group["total"], str(group["key"])))
         width = len(bounds) + 2
         totals = [sum(group["buckets"][index] for group in groups) for index in range(width)]
         grand_total = sum(totals)
+        shown = groups[:limit] if limit else groups
+        labels = self._group_labels([group["key"] for group in shown])
+        currencies = (
+            self.env["res.currency"].browse({cid for group in shown for cid in group["total_currency"]}).sorted("name")
+        )
         items_by_group = {}
         if self.show_detail:
             item_key = self._item_key_function()
+            shown_keys = {group["key"] for group in shown}
+            item_filters = filters
+            if len(shown) < len(groups) and self.group_by == "customer" and None not in shown_keys:
+                # Only the items of the customers shown.
+                item_filters = dict(filters, partner_ids=sorted(shown_keys))
             sign = -1 if self.report_type == "payable" else 1
-            for item in engine._open_items(self.company_id, self.as_of, basis=self.basis, **filters):
+            for item in engine._open_items(self.company_id, self.as_of, basis=self.basis, **item_filters):
+                key = item_key(item)
+                if key not in shown_keys:
+                    continue
                 item["bucket"] = engine._bucket_of(item["days"], bounds)
                 item["residual"] *= sign
                 item["residual_currency"] *= sign
                 item["due"] = format_date(self.env, item["date_maturity"])
                 item["age"] = self.env._("%(days)s d", days=item["days"])
-                items_by_group.setdefault(item_key(item), []).append(item)
+                items_by_group.setdefault(key, []).append(item)
+        note = ""
+        if len(shown) < len(groups):
+            note = self.env._(
+                "Showing the %(shown)s largest of %(count)s rows; the totals count them all, and PDF and XLSX "
+                "list every row.",
+                shown=formatLang(self.env, len(shown), digits=0),
+                count=formatLang(self.env, len(groups), digits=0),
+            )
         return {
             "title": dict(self._fields["report_type"]._description_selection(self.env))[self.report_type],
             "company": self.company_id,
@@ -180,8 +204,9 @@ class CustomerAgingReport(models.TransientModel):
                         if group["total_currency"].get(currency.id)
                     ],
                 )
-                for group in groups
+                for group in shown
             ],
+            "note": note,
             "totals": totals,
             "total": grand_total,
             "percents": [100.0 * amount / grand_total if grand_total else 0.0 for amount in totals],
@@ -224,7 +249,8 @@ class CustomerAgingReport(models.TransientModel):
     def action_show(self):
         self.ensure_one()
         self.preview = self.env["ir.qweb"]._render(
-            "account_customer_ledger.customer_aging_table", {"data": self._get_report_data(), "o": self}
+            "account_customer_ledger.customer_aging_table",
+            {"data": self._get_report_data(limit=self._screen_rows), "o": self},
         )
         return self._reopen()
 
