@@ -161,7 +161,7 @@ class CustomerAgingEngine(models.AbstractModel):
     def _aged(self, company, as_of, bounds, group_by="customer", dimension=None, basis="due", **filters):
         """Aged totals per group: ``[{key, buckets: [...], total,
         total_currency: {currency id: amount}}]`` ordered by total, largest
-        first. Amounts in company currency; ``buckets`` has ``len(bounds) +
+        first (on payables, the most negative). Amounts in company currency; ``buckets`` has ``len(bounds) +
         2`` amounts (Current, each bound, older)."""
         self._flush()
         key, joins = self._group_key(group_by, company, dimension)
@@ -214,7 +214,10 @@ class CustomerAgingEngine(models.AbstractModel):
         for group in groups.values():
             group["buckets"] = [currency.round(amount) for amount in group["buckets"]]
             group["total"] = currency.round(group["total"])
-        return sorted(groups.values(), key=lambda group: (-group["total"], str(group["key"])))
+        # The largest balance first: what is owed to the company on
+        # receivables, what it owes on payables.
+        sign = -1 if filters.get("account_type") == "liability_payable" else 1
+        return sorted(groups.values(), key=lambda group: (-sign * group["total"], str(group["key"])))
 
     @api.model
     def _open_items(self, company, as_of, basis="due", **filters):

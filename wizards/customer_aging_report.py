@@ -137,13 +137,11 @@ class CustomerAgingReport(models.TransientModel):
             **filters,
         )
         if self.report_type == "payable":
-            # What the company owes, shown as positive amounts, the largest
-            # first.
+            # What the company owes, shown as positive amounts.
             for group in groups:
                 group["buckets"] = [-amount for amount in group["buckets"]]
                 group["total"] = -group["total"]
                 group["total_currency"] = {cid: -amount for cid, amount in group["total_currency"].items()}
-            groups.sort(key=lambda group: (-group["total"], str(group["key"])))
         width = len(bounds) + 2
         totals = [sum(group["buckets"][index] for group in groups) for index in range(width)]
         grand_total = sum(totals)
