@@ -87,13 +87,16 @@ class CustomerAgingEngine(models.AbstractModel):
             # A reconciliation between two companies of the group belongs to
             # the invoice's side.
             partial_filter = SQL("company_id = ANY(%s)", group)
+        debit_scope = credit_scope = SQL("TRUE")
         if partner_ids is not None:
-            filters.append(
-                SQL(
-                    "line.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s))",
-                    list(partner_ids),
-                )
-            )
+            customers = SQL("SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)", list(partner_ids))
+            filters.append(SQL("line.partner_id IN (%s)", customers))
+            # Only the reconciliations of these customers' items: the
+            # company's later ones would all be summed for a single customer
+            # (a statement, the partner's aging).
+            scoped_lines = SQL("SELECT id FROM account_move_line WHERE partner_id IN (%s)", customers)
+            debit_scope = SQL("debit_move_id IN (%s)", scoped_lines)
+            credit_scope = SQL("credit_move_id IN (%s)", scoped_lines)
         if account_ids:
             filters.append(SQL("line.account_id = ANY(%s)", list(account_ids)))
         if currency_id:
@@ -105,11 +108,11 @@ class CustomerAgingEngine(models.AbstractModel):
                   FROM (
                         SELECT debit_move_id AS line_id, amount, debit_amount_currency AS amount_currency
                           FROM account_partial_reconcile
-                         WHERE %(partial_filter)s AND max_date > %(as_of)s
+                         WHERE %(partial_filter)s AND max_date > %(as_of)s AND %(debit_scope)s
                         UNION ALL
                         SELECT credit_move_id, -amount, -credit_amount_currency
                           FROM account_partial_reconcile
-                         WHERE %(partial_filter)s AND max_date > %(as_of)s
+                         WHERE %(partial_filter)s AND max_date > %(as_of)s AND %(credit_scope)s
                   ) later
                  GROUP BY line_id
             )
@@ -130,6 +133,8 @@ class CustomerAgingEngine(models.AbstractModel):
                AND %(filters)s
             """,
             partial_filter=partial_filter,
+            debit_scope=debit_scope,
+            credit_scope=credit_scope,
             as_of=as_of,
             account_type=account_type,
             filters=SQL(" AND ").join(filters),
