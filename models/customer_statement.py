@@ -28,6 +28,8 @@ class CustomerStatement(models.Model):
     _description = "Customer Statement"
     _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_to desc, id desc"
+    # Statements sent within the request; more are queued (_send_or_queue).
+    _send_now_limit = 20
 
     name = fields.Char(compute="_compute_name", store=True)
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
@@ -52,7 +54,7 @@ class CustomerStatement(models.Model):
     )
     ledger_changed = fields.Boolean(compute="_compute_ledger_closing_balance")
     state = fields.Selection(
-        [("draft", "Not sent"), ("sent", "Sent"), ("failed", "Failed")],
+        [("draft", "Not sent"), ("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")],
         string="Sending",
         default="draft",
         required=True,
@@ -60,6 +62,9 @@ class CustomerStatement(models.Model):
         tracking=True,
     )
     failure_reason = fields.Text(readonly=True)
+    # How a queued statement is to be sent (see _queue_sending).
+    queued_template_id = fields.Many2one("mail.template", readonly=True, ondelete="set null")
+    queued_confirmation = fields.Boolean(readonly=True)
     automatic = fields.Boolean(readonly=True, help="Sent by the monthly statements of opted-in customers.")
     attachment_id = fields.Many2one("ir.attachment", string="Statement PDF", readonly=True)
     confirmation_state = fields.Selection(
@@ -315,12 +320,60 @@ class CustomerStatement(models.Model):
         )
 
     def action_send(self):
-        failed = self._send(request_confirmation=False)
-        return self._failures_notification(failed)
+        return self._send_or_queue(request_confirmation=False)
 
     def action_request_confirmation(self):
-        failed = self._send(request_confirmation=True)
-        return self._failures_notification(failed)
+        return self._send_or_queue(request_confirmation=True)
+
+    def _send_or_queue(self, request_confirmation, template=None):
+        """Send these statements now, or, more than ``_send_now_limit`` of
+        them (each is a PDF to print), queue them for the scheduled action
+        that sends them in batches: a request that printed hundreds of PDFs
+        would outlast the web server's time limit and send none. Returns the
+        action that tells the user what happened."""
+        if len(self) > self._send_now_limit:
+            self._queue_sending(request_confirmation, template)
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "info",
+                    "message": self.env._(
+                        "%s statements queued: they are sent in the background, and any that cannot be sent are "
+                        "listed under Not Sent in Statements and Confirmations.",
+                        len(self),
+                    ),
+                    "next": {"type": "ir.actions.act_window_close"},
+                },
+            }
+        return self._failures_notification(self._send(request_confirmation=request_confirmation, template=template))
+
+    def _queue_sending(self, request_confirmation, template=None):
+        self.write(
+            {
+                "state": "queued",
+                "failure_reason": False,
+                "queued_confirmation": request_confirmation,
+                "queued_template_id": template.id if template else False,
+            }
+        )
+        self.env.ref("account_customer_ledger.ir_cron_customer_statements_queued")._trigger()
+
+    @api.model
+    def _cron_send_queued(self, batch_size=50):
+        """Send queued statements, a batch per call, oldest first, as the user
+        who queued them (the author of the chatter message, in that user's
+        language): a statement stays queued until it is sent or has failed,
+        so a killed worker resumes where it stopped."""
+        queued = self.search([("state", "=", "queued")], order="id")
+        batch = queued[:batch_size]
+        groups = batch.grouped(lambda s: (s.company_id, s.create_uid, s.queued_template_id, s.queued_confirmation))
+        for (company, user, template, confirmation), statements in groups.items():
+            lang = user.lang or company._customer_ledger_lang()
+            statements.with_user(user).with_company(company).with_context(lang=lang)._send(
+                request_confirmation=confirmation, template=template or None
+            )
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(queued) - len(batch))
 
     def _failures_notification(self, failed):
         if not failed:

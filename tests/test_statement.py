@@ -252,6 +252,67 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertEqual(message.attachment_ids, sent.attachment_id)
         self.assertIn(sent.get_portal_url(), message.body)
 
+    def test_many_statements_are_sent_in_the_background(self):
+        """Sending more statements than a request can print (a limit of
+        twenty; two here) queues them: the accountant is told so at once,
+        and the scheduled action sends them in batches, resuming after an
+        interruption, as the accountant who queued them, failures listed."""
+        accountant = new_test_user(
+            self.env,
+            "statement_queuer",
+            groups="account.group_account_invoice,base.group_partner_manager",
+            name="Queuing Accountant",
+        )
+        customers = [self.customer]
+        for index in range(2):
+            customers.append(self._statement_customer(self.env, f"Queued Co {index}"))
+        customers.append(self._statement_customer(self.env, "Queued No Mail Co", email=False))
+        partners = self.env["res.partner"].concat(*customers)
+        for partner in partners[1:]:
+            self._post_document(self.env, partner, date(2026, 10, 5), 10.0)
+        Statement = type(self.env["customer.statement"])
+        self.patch(Statement, "_send_now_limit", 2)
+        self.patch(Statement, "_render_pdf", lambda self: b"%PDF-1.4 test")
+        wizard = (
+            self.env["customer.statement.send"]
+            .with_user(accountant)
+            .create(
+                {
+                    "partner_ids": [Command.set(partners.ids)],
+                    "date_from": "2026-10-01",
+                    "date_to": "2026-10-31",
+                    "request_confirmation": True,
+                }
+            )
+        )
+        result = wizard.action_send()
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertIn("4 statements queued", result["params"]["message"])
+        statements = wizard.statement_ids.sudo()
+        self.assertEqual(set(statements.mapped("state")), {"queued"})
+        self.assertFalse(self.customer.message_ids.filtered("attachment_ids"), "nothing sent within the request")
+        progress = []
+        self.patch(
+            type(self.env["ir.cron"]),
+            "_notify_progress",
+            lambda self, done, remaining: progress.append((done, remaining)),
+        )
+        Statement = self.env["customer.statement"]
+        Statement._cron_send_queued(batch_size=3)
+        self.assertEqual(statements.mapped("state").count("queued"), 1, "the rest waits for the next call")
+        Statement._cron_send_queued(batch_size=3)
+        Statement._cron_send_queued(batch_size=3)
+        self.assertEqual(progress, [(3, 1), (1, 0), (0, 0)])
+        failed = statements.filtered(lambda st: st.state == "failed")
+        self.assertEqual(failed.partner_id.name, "Queued No Mail Co")
+        self.assertIn("no email", failed.failure_reason)
+        sent = statements - failed
+        self.assertEqual(set(sent.mapped("state")), {"sent"})
+        self.assertEqual(set(sent.mapped("confirmation_state")), {"requested"})
+        message = self.customer.message_ids.filtered("attachment_ids")[:1]
+        self.assertEqual(message.author_id, accountant.partner_id, "sent as the accountant who queued them")
+        self.assertIn(sent.filtered(lambda st: st.partner_id == self.customer).get_portal_url(), message.body)
+
     def test_reminders_and_answers(self):
         statement = self._statement()
         with patch.object(type(statement), "_render_pdf", lambda self: b"%PDF-1.4 test"):
