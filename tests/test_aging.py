@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import openpyxl
 
 from odoo import Command, fields
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import LedgerTestCommon
@@ -353,6 +353,14 @@ class TestAging(LedgerTestCommon):
         everything = wizard._get_report_data()
         self.assertEqual([group["label"] for group in everything["groups"]], ["Large Co", "Middle Co", "Small Co"])
         self.assertFalse(everything["note"])
+        # A PDF longer than a request can print (20,000 rows; five here) is
+        # refused with what to do instead: three customers and their three
+        # items are six rows, the customers alone three.
+        self.patch(type(wizard), "_pdf_rows", 5)
+        with self.assertRaisesRegex(UserError, "would list 6 rows, more than the 5 printed at once: use XLSX"):
+            wizard.action_print_pdf()
+        wizard.show_detail = False
+        self.assertEqual(wizard.with_context(discard_logo_check=True).action_print_pdf()["type"], "ir.actions.report")
 
     def test_xlsx_writes_a_customers_name_as_text(self):
         """A customer named like a formula is a name in the workbook, not a

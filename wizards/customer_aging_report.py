@@ -5,6 +5,7 @@ import tempfile
 import xlsxwriter
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
 from ..models.customer_aging import XLSX_OPTIONS, bucket_labels, parse_buckets
@@ -19,6 +20,9 @@ class CustomerAgingReport(models.TransientModel):
     # would make a page no browser can display (the totals, the PDF and the
     # workbook keep every row).
     _screen_rows = 500
+    # Rows a PDF is printed with: a whole ledger's (100,000 customers) would
+    # outlast the web server's time limit.
+    _pdf_rows = 20000
 
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -254,6 +258,17 @@ class CustomerAgingReport(models.TransientModel):
 
     def action_print_pdf(self):
         self.ensure_one()
+        data = self._get_report_data()
+        rows = len(data["groups"]) + sum(len(group["items"]) for group in data["groups"])
+        if rows > self._pdf_rows:
+            raise UserError(
+                self.env._(
+                    "This PDF would list %(rows)s rows, more than the %(limit)s printed at once: use XLSX for the "
+                    "whole ledger, or choose customers, classes or accounts.",
+                    rows=formatLang(self.env, rows, digits=0),
+                    limit=formatLang(self.env, self._pdf_rows, digits=0),
+                )
+            )
         return self.env.ref("account_customer_ledger.action_report_customer_aging").report_action(self)
 
     def action_export_xlsx(self):
