@@ -24,6 +24,7 @@ from unittest.mock import patch
 from bench_common import best_of
 
 from odoo import Command
+from odoo.tools import SQL
 
 BARE_SQL = """
 SELECT p.commercial_partner_id, SUM(l.amount_residual)
@@ -75,8 +76,9 @@ def run(env, repeat=3, postings=15, oca=False):
     company.customer_credit_net_unapplied = True
     if oca:
         cr.execute(
-            "UPDATE res_partner SET {} WHERE customer_rank > 0 AND id = commercial_partner_id".format(
-                ", ".join(f"{name} = TRUE" for name in OCA_INCLUDE_FIELDS)
+            SQL(
+                "UPDATE res_partner SET %s WHERE customer_rank > 0 AND id = commercial_partner_id",
+                SQL(", ").join(SQL("%s = TRUE", SQL.identifier(name)) for name in OCA_INCLUDE_FIELDS),
             )
         )
     env.flush_all()
