@@ -166,8 +166,9 @@ class CustomerAgingEngine(models.AbstractModel):
     def _aged(self, company, as_of, bounds, group_by="customer", dimension=None, basis="due", **filters):
         """Aged totals per group: ``[{key, buckets: [...], total,
         total_currency: {currency id: amount}}]`` ordered by total, largest
-        first (on payables, the most negative). Amounts in company currency; ``buckets`` has ``len(bounds) +
-        2`` amounts (Current, each bound, older)."""
+        first (on payables, the most negative). Amounts in company currency;
+        ``buckets`` has ``len(bounds) + 2`` amounts (Current, each bound,
+        older)."""
         self._flush()
         key, joins = self._group_key(group_by, company, dimension)
         days = self._days_sql(as_of, basis)

@@ -332,23 +332,12 @@ class CustomerStatement(models.Model):
         would outlast the web server's time limit and send none. Returns the
         action that tells the user what happened."""
         if len(self) > self._send_now_limit:
-            self._queue_sending(request_confirmation, template)
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "info",
-                    "message": self.env._(
-                        "%s statements queued: they are sent in the background, and any that cannot be sent are "
-                        "listed under Not Sent in Statements and Confirmations.",
-                        len(self),
-                    ),
-                    "next": {"type": "ir.actions.act_window_close"},
-                },
-            }
+            return self._queue_sending(request_confirmation, template)
         return self._failures_notification(self._send(request_confirmation=request_confirmation, template=template))
 
     def _queue_sending(self, request_confirmation, template=None):
+        """Queue these statements for the scheduled action that sends them;
+        returns the notification that tells the user so."""
         self.write(
             {
                 "state": "queued",
@@ -358,6 +347,19 @@ class CustomerStatement(models.Model):
             }
         )
         self.env.ref("account_customer_ledger.ir_cron_customer_statements_queued")._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "%s statements queued: they are sent in the background, and any that cannot be sent are "
+                    "listed under Not Sent in Statements and Confirmations.",
+                    len(self),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     @api.model
     def _cron_send_queued(self, batch_size=50):

@@ -258,6 +258,11 @@ class CustomerAgingReport(models.TransientModel):
 
     def action_print_pdf(self):
         self.ensure_one()
+        return self.env.ref("account_customer_ledger.action_report_customer_aging").report_action(self)
+
+    def _pdf_report_data(self):
+        """The report's data for the PDF, refused when it has more rows than
+        a PDF is printed with."""
         data = self._get_report_data()
         rows = len(data["groups"]) + sum(len(group["items"]) for group in data["groups"])
         if rows > self._pdf_rows:
@@ -269,7 +274,7 @@ class CustomerAgingReport(models.TransientModel):
                     limit=formatLang(self.env, self._pdf_rows, digits=0),
                 )
             )
-        return self.env.ref("account_customer_ledger.action_report_customer_aging").report_action(self)
+        return data
 
     def action_export_xlsx(self):
         self.ensure_one()
@@ -351,5 +356,5 @@ class CustomerAgingReportPdf(models.AbstractModel):
             "doc_ids": docids,
             "doc_model": "customer.aging.report",
             "docs": wizards,
-            "report_data": {wizard.id: wizard._get_report_data() for wizard in wizards},
+            "report_data": {wizard.id: wizard._pdf_report_data() for wizard in wizards},
         }

@@ -121,7 +121,7 @@ class CustomerStatementSend(models.TransientModel):
     def action_send(self):
         statements = self._make_statements()
         if len(statements) > statements._send_now_limit:
-            return statements._send_or_queue(self.request_confirmation, self.template_id)
+            return statements._queue_sending(self.request_confirmation, self.template_id)
         failed = statements._send(request_confirmation=self.request_confirmation, template=self.template_id)
         self.failed_ids = failed
         sent = len(statements) - len(failed)
