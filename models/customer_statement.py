@@ -277,9 +277,15 @@ class CustomerStatement(models.Model):
                     statement._send_one(template, request_confirmation)
             except Exception as error:  # recorded on the statement for the accountant, never dropped
                 _logger.info("Statement %s not sent: %s", statement.display_name, error)
-                statement.write({"state": "failed", "failure_reason": str(error)})
-                failed |= statement
+                failed |= statement._record_failure(str(error))
         return failed
+
+    def _record_failure(self, reason):
+        """Mark these statements Not Sent with ``reason``, whatever the rights
+        of the user who sent them: the failure must be kept even when those
+        rights are what failed."""
+        self.sudo().write({"state": "failed", "failure_reason": reason})
+        return self
 
     def _send_one(self, template, request_confirmation):
         self.ensure_one()
@@ -372,9 +378,20 @@ class CustomerStatement(models.Model):
         groups = batch.grouped(lambda s: (s.company_id, s.create_uid, s.queued_template_id, s.queued_confirmation))
         for (company, user, template, confirmation), statements in groups.items():
             lang = user.lang or company._customer_ledger_lang()
-            statements.with_user(user).with_company(company).with_context(lang=lang)._send(
-                request_confirmation=confirmation, template=template or None
-            )
+            sender = statements.with_user(user).with_context(lang=lang)
+            if not (user.active and company in user.company_ids and sender.has_access("write")):
+                # Queued by a user since archived or deprived of the rights:
+                # not sent in that name, and not left to block the queue.
+                statements.with_context(lang=lang)._record_failure(
+                    sender.env._(
+                        "Queued by %(user)s, who may no longer send statements of %(company)s: "
+                        "send it again from the statement.",
+                        user=user.name,
+                        company=company.name,
+                    )
+                )
+                continue
+            sender.with_company(company)._send(request_confirmation=confirmation, template=template or None)
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(queued) - len(batch))
 
     def _failures_notification(self, failed):

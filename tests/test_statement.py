@@ -313,6 +313,45 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertEqual(message.author_id, accountant.partner_id, "sent as the accountant who queued them")
         self.assertIn(sent.filtered(lambda st: st.partner_id == self.customer).get_portal_url(), message.body)
 
+    def test_queued_statements_of_a_user_who_lost_the_rights_fail_without_blocking_the_queue(self):
+        """Statements queued by an accountant whose invoicing rights are
+        taken away before they are sent are not sent in that name: they fail
+        with the reason, and the statements queued after them by someone
+        else are sent."""
+        Statement = type(self.env["customer.statement"])
+        self.patch(Statement, "_send_now_limit", 1)
+        self.patch(Statement, "_render_pdf", lambda self: b"%PDF-1.4 test")
+        self.patch(type(self.env["ir.cron"]), "_notify_progress", lambda self, done, remaining: None)
+        queued = {}
+        for login in ("leaving_accountant", "staying_accountant"):
+            accountant = new_test_user(
+                self.env, login, groups="account.group_account_invoice,base.group_partner_manager", name=login
+            )
+            partners = self.env["res.partner"]
+            for index in range(2):
+                partners |= self._statement_customer(self.env, f"{login} customer {index}")
+                self._post_document(self.env, partners[-1], date(2026, 10, 5), 10.0)
+            wizard = (
+                self.env["customer.statement.send"]
+                .with_user(accountant)
+                .create(
+                    {"partner_ids": [Command.set(partners.ids)], "date_from": "2026-10-01", "date_to": "2026-10-31"}
+                )
+            )
+            wizard.action_send()
+            queued[login] = (accountant, wizard.statement_ids.sudo())
+        leaving, first = queued["leaving_accountant"]
+        staying, second = queued["staying_accountant"]
+        self.assertEqual(set((first | second).mapped("state")), {"queued"})
+        leaving.groups_id -= self.env.ref("account.group_account_invoice")
+        self.env["customer.statement"]._cron_send_queued(batch_size=10)
+        self.assertEqual(set(first.mapped("state")), {"failed"})
+        self.assertIn("Queued by leaving_accountant, who may no longer send statements", first[0].failure_reason)
+        self.assertFalse(first.partner_id.message_ids.filtered("attachment_ids"), "nothing sent in the name")
+        self.assertEqual(set(second.mapped("state")), {"sent"})
+        messages = second.partner_id.message_ids.filtered("attachment_ids")
+        self.assertEqual(messages.author_id, staying.partner_id)
+
     def test_reminders_and_answers(self):
         statement = self._statement()
         with patch.object(type(statement), "_render_pdf", lambda self: b"%PDF-1.4 test"):
