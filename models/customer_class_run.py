@@ -110,8 +110,15 @@ class CustomerClassRun(models.Model):
     )
     date_to = fields.Date(string="As of", required=True, readonly=True)
     state = fields.Selection(
-        [("running", "Running"), ("done", "Done")], default="running", required=True, readonly=True, index=True
+        [("running", "Running"), ("done", "Done"), ("failed", "Stopped")],
+        default="running",
+        required=True,
+        readonly=True,
+        index=True,
+        help="A run stops when a batch fails for a reason that calling again would not mend (a rule that can no"
+        " longer be applied, say): its reason is kept, and a classification manager resumes it once mended.",
     )
+    failure_reason = fields.Text(string="Why it stopped", readonly=True)
     last_partner_id = fields.Integer(
         string="Last customer done", readonly=True, help="Technical: customers up to this id are classified."
     )
@@ -312,7 +319,15 @@ class CustomerClassRun(models.Model):
             runs = self._start_runs()
         done = 0
         for run in runs:
-            done = run._process_batch(batch_size)
+            try:
+                with self.env.cr.savepoint():
+                    done = run._process_batch(batch_size)
+            except psycopg2.OperationalError:
+                raise  # a clash, a lock or the connection: the next call does the batch again
+            except Exception as error:  # kept on the run, which stops instead of failing every call
+                _logger.warning("Classification run %s stopped: %s", run.id, error)
+                run._stop(error)
+                continue
             if done:
                 break
         remaining = runs._count_remaining()
@@ -437,29 +452,80 @@ class CustomerClassRun(models.Model):
         self.write({"state": "done", "date_done": fields.Datetime.now()})
         self._drop_metrics_snapshot()
         if self.origin == "wizard" and self.user_id:
-            # In the language of who is told, not the scheduler's.
-            env = self.with_context(lang=self.user_id.lang).env
             if self.mode == "preview":
-                subject = env._("Customer classification preview ready")
-                body = env._(
-                    "%(count)s customers previewed, %(changes)s class changes proposed. Open the run to read"
-                    " them and apply them.",
-                    count=self.done_count,
-                    changes=self.changed_count,
+                self._tell(
+                    self.user_id,
+                    lambda env: env._("Customer classification preview ready"),
+                    lambda env: env._(
+                        "%(count)s customers previewed, %(changes)s class changes proposed. Open the run to read"
+                        " them and apply them.",
+                        count=self.done_count,
+                        changes=self.changed_count,
+                    ),
                 )
             else:
-                subject = env._("Customer classification done")
-                body = env._(
-                    "%(count)s customers classified, %(changes)s classes changed.",
-                    count=self.done_count,
-                    changes=self.changed_count,
+                self._tell(
+                    self.user_id,
+                    lambda env: env._("Customer classification done"),
+                    lambda env: env._(
+                        "%(count)s customers classified, %(changes)s classes changed.",
+                        count=self.done_count,
+                        changes=self.changed_count,
+                    ),
                 )
+
+    def _stop(self, error):
+        """Stop the run on a batch that failed (its work undone), keeping
+        why, and tell who queued it or, for a scheduled pass, the company's
+        classification managers; the other runs go on."""
+        self.ensure_one()
+        reason = str(error)
+        self.write({"state": "failed", "failure_reason": reason})
+        self._drop_metrics_snapshot()
+        if self.origin == "wizard" and self.user_id:
+            users = self.user_id
+        else:
+            users = (
+                self.env.ref("account_customer_ledger.group_customer_ledger_manager")
+                .sudo()
+                .users.filtered(lambda user: self.company_id in user.company_ids)
+            )
+        self._tell(
+            users,
+            lambda env: env._("Customer classification stopped"),
+            lambda env: env._(
+                "%(run)s stopped after %(count)s customers: %(reason)s Mend it, then resume the run.",
+                run=self.with_env(env).display_name,
+                count=self.done_count,
+                reason=reason,
+            ),
+        )
+
+    def _tell(self, users, subject, body):
+        """Notify ``users`` of this run in Odoo's inbox, each in their own
+        language rather than the scheduler's: ``subject`` and ``body`` give
+        the texts for an environment in that language."""
+        for lang, readers in users.grouped(lambda user: user.lang).items():
+            env = self.with_context(lang=lang).env
             self.message_notify(
-                partner_ids=self.user_id.partner_id.ids,
-                subject=subject,
-                body=body,
+                partner_ids=readers.partner_id.ids,
+                subject=subject(env),
+                body=body(env),
                 model_description=env._("Classification Run"),
             )
+
+    def action_resume(self):
+        """Go on with a stopped run where it stopped, once what stopped it is
+        mended."""
+        if not self.env.user.has_group("account_customer_ledger.group_customer_ledger_manager"):
+            raise AccessError(self.env._("Only classification managers can resume classification runs."))
+        if any(run.state != "failed" for run in self):
+            raise UserError(self.env._("Only a stopped run can be resumed."))
+        self.sudo().write({"state": "running", "failure_reason": False})
+        for origin in set(self.mapped("origin")):
+            xmlid = "ir_cron_classify_queued" if origin == "wizard" else "ir_cron_reclassify_customers"
+            self.env.ref(f"account_customer_ledger.{xmlid}").sudo()._trigger()
+        return True
 
     def _snapshot_metrics(self, window_months, partner_ids):
         """Metrics of ``partner_ids`` for a window, read from the pass's

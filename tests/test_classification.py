@@ -305,6 +305,62 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual((wizard.run_id.state, wizard.run_id.done_count), ("done", 0))
         self.assertEqual(self._tier(self.big), self.tier_a)
 
+    def test_run_that_cannot_go_on_stops_with_its_reason_and_resumes(self):
+        """A queued run whose batch fails for good — a rule whose customer
+        filter names a field removed since the rule was saved — stops with
+        the reason, its batch undone, tells who queued it and lets the run
+        queued after it go on, instead of failing the job at every call;
+        resumed once the rule is mended, it finishes."""
+        self.env["res.config.settings"].create({"customer_classify_background_threshold": 3}).execute()
+        Run = self.env["customer.class.run"].sudo()  # as the scheduler runs it
+        rfm = self.ref("account_customer_ledger.dimension_rfm_segment")
+        rule = self.ref("account_customer_ledger.rule_value_tier_b")
+        domain = rule.partner_domain
+        # Written below the rule's own check, as a field removed later leaves it.
+        self.env.cr.execute(
+            "UPDATE customer_class_rule SET partner_domain = %s WHERE id = %s", ["[('x_removed', '=', 1)]", rule.id]
+        )
+        rule.invalidate_recordset()
+        broken = self._wizard()
+        broken.action_apply()
+        other = self._wizard(dimension_ids=[Command.set(rfm.ids)])
+        other.action_apply()
+        Run._cron_classify_queued(batch_size=3)
+        stopped = broken.run_id
+        self.assertEqual(stopped.state, "failed")
+        self.assertIn("the customer filter [('x_removed', '=', 1)] is not valid", stopped.failure_reason)
+        self.assertEqual(stopped.done_count, 0, "the failed batch is undone")
+        self.assertFalse(self._tier(self.big))
+        notice = self.env["mail.message"].search([("model", "=", stopped._name), ("res_id", "=", stopped.id)])
+        self.assertEqual(notice.partner_ids, self.manager.partner_id, "who queued it is told")
+        self.assertIn("stopped after 0 customers", notice.body)
+        self.assertEqual(other.run_id.done_count, 3, "the next queued run is not held up")
+        while Run._cron_classify_queued(batch_size=3):
+            pass
+        self.assertEqual((other.run_id.state, stopped.state), ("done", "failed"))
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            stopped.with_user(self.user).action_resume()
+        with self.assertRaisesRegex(UserError, "Only a stopped run"), self.env.cr.savepoint():
+            other.run_id.with_user(self.manager).action_resume()
+        rule.partner_domain = domain
+        stopped.with_user(self.manager).action_resume()
+        self.assertEqual((stopped.state, stopped.failure_reason), ("running", False))
+        while Run._cron_classify_queued(batch_size=3):
+            pass
+        self.assertEqual((stopped.state, stopped.done_count), ("done", 4))
+        self.assertEqual(self._tier(self.big), self.tier_a)
+        # A scheduled pass stops alike, and tells the company's classification managers.
+        self.env.cr.execute(
+            "UPDATE customer_class_rule SET partner_domain = %s WHERE id = %s", ["[('x_removed', '=', 1)]", rule.id]
+        )
+        rule.invalidate_recordset()
+        Run._cron_reclassify(batch_size=3)
+        scheduled = Run.search([("origin", "=", "scheduled"), ("company_id", "=", self.company.id)], limit=1)
+        self.assertEqual(scheduled.state, "failed")
+        notice = self.env["mail.message"].search([("model", "=", scheduled._name), ("res_id", "=", scheduled.id)])
+        self.assertIn(self.manager.partner_id, notice.partner_ids)
+        self.assertNotIn(self.user.partner_id, notice.partner_ids)
+
     def test_large_preview_is_computed_in_the_background(self):
         self.env["res.config.settings"].create({"customer_classify_preview_background_threshold": 3}).execute()
         # Two lines at most: one per dimension.
