@@ -65,6 +65,10 @@ class CustomerStatement(models.Model):
     # How a queued statement is to be sent (see _queue_sending).
     queued_template_id = fields.Many2one("mail.template", readonly=True, ondelete="set null")
     queued_confirmation = fields.Boolean(readonly=True)
+    queued_by = fields.Many2one(
+        "res.users", string="Queued by", readonly=True, help="Queued statements are sent in this user's name."
+    )
+    queued_on = fields.Datetime(string="Queued on", readonly=True)
     automatic = fields.Boolean(readonly=True, help="Sent by the monthly statements of opted-in customers.")
     attachment_id = fields.Many2one("ir.attachment", string="Statement PDF", readonly=True)
     confirmation_state = fields.Selection(
@@ -350,6 +354,8 @@ class CustomerStatement(models.Model):
                 "failure_reason": False,
                 "queued_confirmation": request_confirmation,
                 "queued_template_id": template.id if template else False,
+                "queued_by": self.env.uid,
+                "queued_on": fields.Datetime.now(),
             }
         )
         self.env.ref("account_customer_ledger.ir_cron_customer_statements_queued")._trigger()
@@ -372,11 +378,14 @@ class CustomerStatement(models.Model):
         """Send queued statements, a batch per call, oldest first, as the user
         who queued them (the author of the chatter message, in that user's
         language): a statement stays queued until it is sent or has failed,
-        so a killed worker resumes where it stopped."""
+        so a killed worker resumes where it stopped. Who queued statements
+        is told in Odoo's inbox once the last of them is done."""
         queued = self.search([("state", "=", "queued")], order="id")
         batch = queued[:batch_size]
-        groups = batch.grouped(lambda s: (s.company_id, s.create_uid, s.queued_template_id, s.queued_confirmation))
-        for (company, user, template, confirmation), statements in groups.items():
+        groups = batch.grouped(
+            lambda s: (s.company_id, s._queuer(), s.queued_template_id, s.queued_confirmation, s.queued_on)
+        )
+        for (company, user, template, confirmation, _queued_on), statements in groups.items():
             lang = user.lang or company._customer_ledger_lang()
             sender = statements.with_user(user).with_context(lang=lang)
             if not (user.active and company in user.company_ids and sender.has_access("write")):
@@ -392,7 +401,42 @@ class CustomerStatement(models.Model):
                 )
                 continue
             sender.with_company(company)._send(request_confirmation=confirmation, template=template or None)
+        for (user, queued_on), _statements in batch.grouped(lambda s: (s._queuer(), s.queued_on)).items():
+            self._tell_queue_done(user, queued_on)
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(queued) - len(batch))
+
+    def _queuer(self):
+        """Who queued the statement (its author for one queued before the
+        addon kept who queued it)."""
+        return self.queued_by or self.create_uid
+
+    @api.model
+    def _tell_queue_done(self, user, queued_on):
+        """Once the statements ``user`` queued at ``queued_on`` are all sent or
+        failed, tell that user how many went out, in their language."""
+        if not queued_on or not user.active:
+            return
+        statements = self.search([("queued_by", "=", user.id), ("queued_on", "=", queued_on)])
+        if "queued" in statements.mapped("state"):
+            return
+        env = self.with_context(lang=user.lang).env
+        failed = statements.filtered(lambda s: s.state == "failed")
+        body = env._(
+            "%(sent)s of the %(total)s statements you queued were sent.",
+            sent=len(statements.filtered(lambda s: s.state == "sent")),
+            total=len(statements),
+        )
+        if failed:
+            body += " " + env._(
+                "%(count)s could not be sent: they are listed under Not Sent in Statements and Confirmations, "
+                "with the reason.",
+                count=len(failed),
+            )
+        self.env["mail.thread"].message_notify(
+            partner_ids=user.partner_id.ids,
+            subject=env._("Queued statements sent"),
+            body=body,
+        )
 
     def _failures_notification(self, failed):
         if not failed:

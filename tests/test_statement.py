@@ -312,6 +312,22 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         message = self.customer.message_ids.filtered("attachment_ids")[:1]
         self.assertEqual(message.author_id, accountant.partner_id, "sent as the accountant who queued them")
         self.assertIn(sent.filtered(lambda st: st.partner_id == self.customer).get_portal_url(), message.body)
+        notices = self.env["mail.message"].search(
+            [("partner_ids", "in", accountant.partner_id.ids), ("subject", "=", "Queued statements sent")]
+        )
+        self.assertEqual(len(notices), 1, "told once, when the last queued statement is done")
+        self.assertIn("3 of the 4 statements you queued were sent", notices.body)
+        self.assertIn("1 could not be sent", notices.body)
+        # Statements made by someone else and queued from the list go out in
+        # the name of who queued them.
+        colleague = new_test_user(
+            self.env, "statement_colleague", groups="account.group_account_invoice,base.group_partner_manager"
+        )
+        sent.with_user(colleague).action_send()
+        self.assertEqual(set(sent.mapped("queued_by")), {colleague})
+        Statement._cron_send_queued(batch_size=3)
+        message = self.customer.message_ids.filtered("attachment_ids")[:1]
+        self.assertEqual(message.author_id, colleague.partner_id)
 
     def test_queued_statements_of_a_user_who_lost_the_rights_fail_without_blocking_the_queue(self):
         """Statements queued by an accountant whose invoicing rights are
