@@ -150,6 +150,9 @@ class CustomerLedgerGenerator(models.AbstractModel):
         for statement in statements[:3]:
             statement._portal_ensure_token()
             statement.confirmation_state = "requested"
+        # The administrator follows up the statements: the dispute's to-do is
+        # in the demo user's activities.
+        company.customer_statement_follow_up_user_id = self.env.ref("base.user_admin")
         if len(statements) >= 3:
             disputed = statements[2]
             disputed._answer(

@@ -284,6 +284,16 @@ class CustomerStatement(models.Model):
                 failed |= statement._record_failure(str(error))
         return failed
 
+    def _author_id(self):
+        """Who the customer gets the statement from: the user who sends it or,
+        sent by a scheduled action (no person), the company, when it has an
+        email address; None leaves Odoo's default."""
+        user = self.env.user
+        if user.active and user._is_internal():
+            return None
+        company_partner = self.company_id.partner_id
+        return company_partner.id if company_partner.email else None
+
     def _record_failure(self, reason):
         """Mark these statements Not Sent with ``reason``, whatever the rights
         of the user who sent them: the failure must be kept even when those
@@ -315,6 +325,7 @@ class CustomerStatement(models.Model):
         partner.with_context(mail_post_autofollow=False).message_post(
             body=rendered["body_html"],
             subject=rendered["subject"],
+            author_id=self._author_id(),
             partner_ids=recipients.ids,
             attachment_ids=attachment.ids,
             message_type="comment",
@@ -499,15 +510,20 @@ class CustomerStatement(models.Model):
             vals = {"confirmation_state": "disputed", "confirmed_amount": amount}
         vals.update(customer_comment=comment or False, answered_on=fields.Datetime.now())
         self.write(vals)
+        # The chatter reads in the company's language when the customer
+        # answers online, in the accountant's when one records the answer.
+        env = self.env
+        if not env.user._is_internal():
+            env = self.with_context(lang=self.company_id._customer_ledger_lang()).env
         if agree:
-            body = self.env._("The customer confirmed the balance.")
+            body = env._("The customer confirmed the balance.")
         elif self.currency_id.is_zero(self.difference):
-            body = self.env._(
+            body = env._(
                 "The customer agrees with the balance of %(amount)s but disputes items of the statement.",
                 amount=self.currency_id.format(self.confirmed_amount),
             )
         else:
-            body = self.env._(
+            body = env._(
                 "The customer disputes the balance: they agree with %(amount)s (difference %(difference)s).",
                 amount=self.currency_id.format(self.confirmed_amount),
                 difference=self.currency_id.format(self.difference),
@@ -516,11 +532,50 @@ class CustomerStatement(models.Model):
             body=body + (f"\n{comment}" if comment else ""), attachment_ids=attachments.ids if attachments else []
         )
         if not agree:
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._("Balance disputed by %s", self.partner_id.display_name),
-                user_id=self.create_uid.id or self.env.uid,
+            self._schedule_follow_up(
+                lambda env: env._("Balance disputed by %s", self.partner_id.display_name),
             )
+
+    def _follow_up_user(self):
+        """Who follows up the customer's answer or silence: who sent the
+        statement by hand, while still an active user of its company; for a
+        periodic statement, or once that user is gone, the company's
+        Statement Follow-up user, else the customer's salesperson, else the
+        company's first accounting administrator."""
+        self.ensure_one()
+        statement = self.sudo()
+        company = statement.company_id
+
+        def usable(user):
+            return bool(user) and user.active and user._is_internal() and company in user.company_ids
+
+        candidates = [] if statement.automatic else [statement._queuer()]
+        candidates += [
+            company.customer_statement_follow_up_user_id,
+            company.root_id.customer_statement_follow_up_user_id,
+            statement.partner_id.user_id,
+        ]
+        for user in candidates:
+            if usable(user):
+                return user
+        admins = self.env.ref("account.group_account_manager").sudo().users.filtered(usable)
+        return admins.sorted("id")[:1]
+
+    def _schedule_follow_up(self, summary, note=None):
+        """A to-do on the statement for its follow-up user, worded in that
+        user's language (``summary`` and ``note`` give the texts for an
+        environment in it)."""
+        self.ensure_one()
+        user = self._follow_up_user()
+        if not user:
+            return
+        env = self.with_context(lang=user.lang or self.env.lang).env
+        self.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary(env),
+            note=note(env) if note else "",
+            user_id=user.id,
+        )
 
     def _dispute_is_explained(self, amount, comment):
         """A disagreement states another balance or, when the customer
@@ -616,16 +671,11 @@ class CustomerStatement(models.Model):
             [("confirmation_state", "=", "requested"), ("last_sent_on", "=", False), ("reminder_count", "=", 0)]
         ).filtered(is_due)
         for statement in unanswered:
-            # In the language of whoever gets the to-do.
-            user = statement.create_uid or self.env.user
-            statement = statement.with_context(lang=user.lang or self.env.lang)
-            statement.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=statement.env._(
-                    "Signed balance confirmation of %s not returned", statement.partner_id.display_name
+            statement._schedule_follow_up(
+                lambda env, st=statement: env._(
+                    "Signed balance confirmation of %s not returned", st.partner_id.display_name
                 ),
-                note=statement.env._("Call the customer, or send the statement by email for an answer online."),
-                user_id=user.id,
+                lambda env: env._("Call the customer, or send the statement by email for an answer online."),
             )
         unanswered.reminder_count = 1
 

@@ -198,6 +198,14 @@ class ResCompany(models.Model):
         default=7,
         help="Remind customers who have not answered a balance confirmation after this many days (0: never).",
     )
+    customer_statement_follow_up_user_id = fields.Many2one(
+        "res.users",
+        string="Statement Follow-up",
+        domain="[('share', '=', False)]",
+        help="Gets the to-dos of periodic statements (a disputed balance, a signed reply not returned) and of "
+        "statements whose sender has left. Empty: the customer's salesperson, else the first accounting "
+        "administrator.",
+    )
     customer_statement_request_confirmation = fields.Boolean(
         string="Monthly Statements Ask for Confirmation",
         help="The monthly statements of opted-in customers ask them to confirm their balance.",

@@ -71,6 +71,9 @@ class ResConfigSettings(models.TransientModel):
     customer_statement_reminder_days = fields.Integer(
         related="company_id.customer_statement_reminder_days", readonly=False
     )
+    customer_statement_follow_up_user_id = fields.Many2one(
+        related="company_id.customer_statement_follow_up_user_id", readonly=False
+    )
     customer_statement_request_confirmation = fields.Boolean(
         related="company_id.customer_statement_request_confirmation", readonly=False
     )

@@ -161,7 +161,8 @@ class TestDemoLedger(TransactionCase):
         customers who opted in, and no customer gets two of the same month."""
         Statement = self.env["customer.statement"].sudo()
         demo = Statement.search([])
-        self.assertTrue(demo.filtered(lambda s: s.confirmation_state == "disputed"))
+        disputed = demo.filtered(lambda s: s.confirmation_state == "disputed")
+        self.assertEqual(disputed.activity_ids.user_id, self.env.ref("base.user_admin"), "a to-do for the demo user")
         with (
             patch.object(type(Statement), "_render_pdf", lambda self: b"%PDF-1.4 demo"),
             patch.object(type(self.env["ir.cron"]), "_notify_progress", lambda self, done, remaining: None),

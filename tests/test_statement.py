@@ -6,7 +6,7 @@ from unittest.mock import patch
 
 import openpyxl
 
-from odoo import Command, fields
+from odoo import SUPERUSER_ID, Command, fields
 from odoo.exceptions import UserError
 from odoo.modules.migration import load_script
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -614,6 +614,66 @@ class TestStatement(LedgerTestCommon, StatementCommon):
             Statement._cron_send_reminders()
             self.env.cr.precommit.run()
         self.assertEqual(statement.reminder_count, 1)
+
+    def test_periodic_statements_come_from_the_company_and_disputes_reach_a_person(self):
+        """A periodic statement is emailed in the company's name, not the
+        scheduler's (OdooBot). The customer's dispute, answered online in
+        English, is noted in the company's language and becomes a to-do for
+        the company's Statement Follow-up user in that user's language;
+        without one, for the customer's salesperson. A statement sent by hand
+        goes back to who sent it, or, once that user has left, the same way."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        self.company.partner_id.write({"lang": "zh_CN", "email": "accounts@statement-co.example.com"})
+        self.company.customer_statement_request_confirmation = True
+
+        def colleague(login, lang="en_US"):
+            return new_test_user(
+                self.env,
+                login,
+                groups="base.group_user,account.group_account_invoice",
+                lang=lang,
+                company_id=self.company.id,
+                company_ids=[Command.set(self.company.ids)],
+            )
+
+        follower, salesperson, sender = colleague("statement_follower", "zh_CN"), colleague("sp"), colleague("sender")
+        self.company.customer_statement_follow_up_user_id = follower
+        month_end = fields.Date.context_today(self.env["res.partner"]).replace(day=1) - timedelta(days=1)
+        customer = self._statement_customer(self.env, "Disputing Buyer")
+        customer.write({"customer_statement_opt_in": True, "user_id": salesperson.id})
+        self._post_document(self.env, customer, month_end, 30.0)
+        # As the scheduler calls a job: as the superuser, no language in the context.
+        Statement = self.env(user=SUPERUSER_ID, context={})["customer.statement"]
+        public = self.env.ref("base.public_user")
+
+        def dispute(statement):
+            statement.confirmation_state = "requested"
+            statement.with_user(public).sudo().with_context(lang="en_US")._answer(
+                False, amount=10.0, comment="Goods not received"
+            )
+            return statement.activity_ids
+
+        with (
+            patch.object(type(Statement), "_render_pdf", lambda self: b"%PDF-1.4 test"),
+            patch.object(type(self.env["ir.cron"]), "_notify_progress", lambda self, done, remaining: None),
+        ):
+            Statement._cron_send_monthly_statements()
+        periodic = Statement.search([("partner_id", "=", customer.id)])
+        email = customer.message_ids.filtered("attachment_ids")
+        self.assertEqual(email.author_id, self.company.partner_id)
+        self.assertIn("accounts@statement-co.example.com", email.email_from)
+        todo = dispute(periodic)
+        self.assertEqual((todo.user_id, todo.summary), (follower, "Disputing Buyer 对余额有异议"))
+        self.assertIn("客户对余额有异议", periodic.message_ids[:1].body, "noted in the company's language")
+        self.company.customer_statement_follow_up_user_id = False
+        automatic = self._statement(customer, automatic=True)
+        self.assertEqual(dispute(automatic).user_id, salesperson)
+        by_hand = Statement.with_user(sender)._create_for(customer, self.company, date(2026, 10, 1), date(2026, 10, 31))
+        self.assertEqual(dispute(by_hand.sudo()).user_id, sender)
+        sender.active = False
+        gone = Statement.with_user(sender)._create_for(customer, self.company, date(2026, 9, 1), date(2026, 9, 30))
+        self.assertEqual(dispute(gone.sudo()).user_id, salesperson)
 
     def test_pdf_renders_in_chinese(self):
         self.env["res.lang"]._activate_lang("zh_CN")
