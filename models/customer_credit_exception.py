@@ -165,9 +165,11 @@ class CustomerCreditException(models.Model):
                     )
                 )
             for manager in managers:
+                # Worded in the manager's language, not the requester's.
+                env = self.with_context(lang=manager.lang or self.env.lang).env
                 exception.sudo().activity_schedule(
                     "mail.mail_activity_data_todo",
-                    summary=self.env._("Credit exception requested for %s", exception.partner_id.display_name),
+                    summary=env._("Credit exception requested for %s", exception.partner_id.display_name),
                     note=exception.reason,
                     user_id=manager.id,
                 )

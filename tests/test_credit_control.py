@@ -335,6 +335,21 @@ class TestCreditControl(LedgerTestCommon):
         late.with_user(self.credit_manager).action_approve()
         self.assertEqual(self._post(1.0).state, "posted")
 
+    def test_request_reaches_each_credit_manager_in_their_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        self.user.lang = "zh_CN"
+        chinese_manager = self._accountant("ledger_credit_manager_zh", self.company, credit_manager=True)
+        chinese_manager.lang = "zh_CN"
+        request = (
+            self.env["customer.credit.exception"]
+            .with_user(self.user)
+            .create({"partner_id": self.customer.id, "reason": "Trade fair order", "date_expiry": self.today})
+        )
+        summaries = {activity.user_id: activity.summary for activity in request.activity_ids}
+        self.assertEqual(summaries[self.credit_manager], "Credit exception requested for Credit Co")
+        self.assertEqual(summaries[chinese_manager], "Credit Co 的超额度例外审批申请")
+
     def test_credit_grade_from_payment_behaviour_sets_default_limit(self):
         grade = self.env.ref("account_customer_ledger.dimension_credit_grade")
         grade_a = self.env.ref("account_customer_ledger.class_credit_grade_a")
