@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import format_amount, format_date
 
 CREDIT_MANAGER_GROUP = "account_customer_ledger.group_customer_credit_manager"
 
@@ -192,6 +192,7 @@ class CustomerCreditException(models.Model):
             exception.write({"state": "approved", "approved_by": self.env.uid, "approved_on": fields.Datetime.now()})
             exception.activity_feedback(["mail.mail_activity_data_todo"])
             exception._log("exception_granted")
+            exception._tell_requester(granted=True)
 
     def action_refuse(self):
         if not self._is_credit_manager():
@@ -203,6 +204,41 @@ class CustomerCreditException(models.Model):
             exception.write({"state": "refused"})
             exception.activity_unlink(["mail.mail_activity_data_todo"])
             exception._log("exception_refused")
+            exception._tell_requester(granted=False)
+
+    def _tell_requester(self, granted):
+        """Tell who requested the exception, in Odoo's inbox and in their
+        language, that a credit manager decided it (not when they decided it
+        themselves)."""
+        self.ensure_one()
+        requester = self.requested_by
+        if not requester.active or requester.share or requester == self.env.user:
+            return
+        env = self.with_context(lang=requester.lang or self.env.lang).env
+        values = {"exception": self.name, "customer": self.partner_id.display_name, "manager": self.env.user.name}
+        if not granted:
+            body = env._("%(manager)s refused credit exception %(exception)s for %(customer)s.", **values)
+        elif self.max_amount:
+            body = env._(
+                "%(manager)s granted credit exception %(exception)s for %(customer)s: invoices up to %(amount)s "
+                "may be posted until %(date)s.",
+                amount=format_amount(env, self.max_amount, self.currency_id),
+                date=format_date(env, self.date_expiry),
+                **values,
+            )
+        else:
+            body = env._(
+                "%(manager)s granted credit exception %(exception)s for %(customer)s: invoices may be posted "
+                "until %(date)s.",
+                date=format_date(env, self.date_expiry),
+                **values,
+            )
+        self.sudo().message_notify(
+            partner_ids=requester.partner_id.ids,
+            subject=env._("Credit exception %s decided", self.name),
+            body=body,
+            model_description=env._("Credit Exception"),
+        )
 
     def _log(self, event, moves=None, snapshot=None, company=None):
         for exception in self:

@@ -307,6 +307,20 @@ class TestCreditControl(LedgerTestCommon):
         request.with_user(self.credit_manager).action_approve()
         self.assertEqual(request.state, "approved")
         self.assertEqual(len(self._log("exception_granted")), 1)
+        told = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", request._name),
+                    ("res_id", "=", request.id),
+                    ("partner_ids", "in", self.user.partner_id.ids),
+                ]
+            )
+        )
+        self.assertEqual(len(told), 1, "the requester is told")
+        self.assertIn("granted credit exception", told.body)
+        self.assertIn("invoices up to $&nbsp;500.00 may be posted until", told.body)
         first = self._post(300.0)
         self.assertEqual(first.state, "posted")
         self.assertAlmostEqual(request.used_amount, 300.0)
@@ -349,6 +363,19 @@ class TestCreditControl(LedgerTestCommon):
         summaries = {activity.user_id: activity.summary for activity in request.activity_ids}
         self.assertEqual(summaries[self.credit_manager], "Credit exception requested for Credit Co")
         self.assertEqual(summaries[chinese_manager], "Credit Co 的超额度例外审批申请")
+        request.with_user(chinese_manager).action_refuse()
+        told = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", request._name),
+                    ("res_id", "=", request.id),
+                    ("partner_ids", "in", self.user.partner_id.ids),
+                ]
+            )
+        )
+        self.assertIn("拒绝了 Credit Co 的超额度例外", told.body, "the requester is told, in their language")
 
     def test_credit_grade_from_payment_behaviour_sets_default_limit(self):
         grade = self.env.ref("account_customer_ledger.dimension_credit_grade")
