@@ -88,6 +88,20 @@ class TestCreditControl(LedgerTestCommon):
             [("event", "=", event), ("partner_id", "=", (partner or self.customer).id)]
         )
 
+    def _told_requester(self, request):
+        """What the plain user who requested ``request`` was told of it."""
+        return (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", request._name),
+                    ("res_id", "=", request.id),
+                    ("partner_ids", "in", self.user.partner_id.ids),
+                ]
+            )
+        )
+
     # ------------------------------------------------------------------
     def test_limit_boundary_exactly_at_limit_passes_one_cent_over_blocks(self):
         self._post(600.0)
@@ -307,17 +321,7 @@ class TestCreditControl(LedgerTestCommon):
         request.with_user(self.credit_manager).action_approve()
         self.assertEqual(request.state, "approved")
         self.assertEqual(len(self._log("exception_granted")), 1)
-        told = (
-            self.env["mail.message"]
-            .sudo()
-            .search(
-                [
-                    ("model", "=", request._name),
-                    ("res_id", "=", request.id),
-                    ("partner_ids", "in", self.user.partner_id.ids),
-                ]
-            )
-        )
+        told = self._told_requester(request)
         self.assertEqual(len(told), 1, "the requester is told")
         self.assertIn("granted credit exception", told.body)
         self.assertIn("invoices up to $&nbsp;500.00 may be posted until", told.body)
@@ -364,17 +368,7 @@ class TestCreditControl(LedgerTestCommon):
         self.assertEqual(summaries[self.credit_manager], "Credit exception requested for Credit Co")
         self.assertEqual(summaries[chinese_manager], "Credit Co 的超额度例外审批申请")
         request.with_user(chinese_manager).action_refuse()
-        told = (
-            self.env["mail.message"]
-            .sudo()
-            .search(
-                [
-                    ("model", "=", request._name),
-                    ("res_id", "=", request.id),
-                    ("partner_ids", "in", self.user.partner_id.ids),
-                ]
-            )
-        )
+        told = self._told_requester(request)
         self.assertIn("拒绝了 Credit Co 的超额度例外", told.body, "the requester is told, in their language")
 
     def test_credit_grade_from_payment_behaviour_sets_default_limit(self):
