@@ -479,7 +479,9 @@ class CustomerClassRun(models.Model):
         why, and tell who queued it or, for a scheduled pass, the company's
         classification managers; the other runs go on."""
         self.ensure_one()
-        reason = str(error)
+        # A user error says what to mend; anything else is named for whoever
+        # looks into it.
+        reason = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
         self.write({"state": "failed", "failure_reason": reason})
         self._drop_metrics_snapshot()
         if self.origin == "wizard" and self.user_id:
