@@ -295,7 +295,7 @@ class CustomerStatement(models.Model):
         return company_partner.id if company_partner.email else None
 
     def _record_failure(self, reason):
-        """Mark these statements Not Sent with ``reason``, whatever the rights
+        """Mark these statements Failed with ``reason``, whatever the rights
         of the user who sent them: the failure must be kept even when those
         rights are what failed."""
         self.sudo().write({"state": "failed", "failure_reason": reason})
@@ -377,7 +377,7 @@ class CustomerStatement(models.Model):
                 "type": "info",
                 "message": self.env._(
                     "%s statements queued: they are sent in the background, and any that cannot be sent are "
-                    "listed under Not Sent in Statements and Confirmations.",
+                    "listed under Failed to Send in Statements and Confirmations.",
                     len(self),
                 ),
                 "next": {"type": "ir.actions.act_window_close"},
@@ -439,7 +439,7 @@ class CustomerStatement(models.Model):
         )
         if failed:
             body += " " + env._(
-                "%(count)s could not be sent: they are listed under Not Sent in Statements and Confirmations, "
+                "%(count)s could not be sent: they are listed under Failed to Send in Statements and Confirmations, "
                 "with the reason.",
                 count=len(failed),
             )

@@ -56,7 +56,7 @@ class CustomerStatementSend(models.TransientModel):
     )
     statement_ids = fields.Many2many("customer.statement", string="Statements", readonly=True)
     failed_ids = fields.Many2many(
-        "customer.statement", "customer_statement_send_failed_rel", string="Not Sent", readonly=True
+        "customer.statement", "customer_statement_send_failed_rel", string="Failed to Send", readonly=True
     )
 
     @api.constrains("date_from", "date_to")
