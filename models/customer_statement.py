@@ -393,10 +393,8 @@ class CustomerStatement(models.Model):
         is told in Odoo's inbox once the last of them is done."""
         queued = self.search([("state", "=", "queued")], order="id")
         batch = queued[:batch_size]
-        groups = batch.grouped(
-            lambda s: (s.company_id, s._queuer(), s.queued_template_id, s.queued_confirmation, s.queued_on)
-        )
-        for (company, user, template, confirmation, _queued_on), statements in groups.items():
+        groups = batch.grouped(lambda s: (s.company_id, s._queuer(), s.queued_template_id, s.queued_confirmation))
+        for (company, user, template, confirmation), statements in groups.items():
             lang = user.lang or company._customer_ledger_lang()
             sender = statements.with_user(user).with_context(lang=lang)
             if not (user.active and company in user.company_ids and sender.has_access("write")):
