@@ -10,6 +10,7 @@ from odoo import SUPERUSER_ID, Command, fields
 from odoo.exceptions import UserError
 from odoo.modules.migration import load_script
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import format_amount
 
 from .common import LedgerTestCommon
 
@@ -53,9 +54,12 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         cls._post_document(env, cls.customer, date(2026, 11, 3), 70.0)
 
     @classmethod
-    def _pay_amount(cls, move, payment_date, amount):
+    def _pay_amount(cls, move, payment_date, amount, currency=None):
+        values = {"payment_date": payment_date, "amount": amount}
+        if currency:
+            values["currency_id"] = currency.id
         cls.env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
-            {"payment_date": payment_date, "amount": amount}
+            values
         )._create_payments()
 
     def _statement(self, partner=None, **kwargs):
@@ -204,29 +208,83 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertEqual(in_company_currency.closing_balance, 150.0)
 
     def test_exchange_difference_is_named_and_ties_in_both_currencies(self):
+        """A euro invoice paid in full at a later rate, in euros or in
+        company currency: the same figures in both statements."""
         eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0), ("2026-10-15", 2.5)])
-        customer = self._statement_customer(self.env, "Euro Rate Co")
-        invoice = self._post_document(self.env, customer, date(2026, 10, 5), 301.0, currency=eur)
-        self._pay_amount(invoice, date(2026, 10, 20), 301.0)
-        self.assertEqual(invoice.payment_state, "paid")
+        for paid_in, paid in ((eur, 301.0), (self.company.currency_id, 120.4)):
+            with self.subTest(paid_in=paid_in.name):
+                customer = self._statement_customer(self.env, f"Euro Rate Co ({paid_in.name})")
+                invoice = self._post_document(self.env, customer, date(2026, 10, 5), 301.0, currency=eur)
+                self._pay_amount(invoice, date(2026, 10, 20), paid, paid_in)
+                self.assertEqual(invoice.payment_state, "paid")
 
-        data = self._statement(customer)._get_statement_data()
+                data = self._statement(customer)._get_statement_data()
+                self.assertEqual(
+                    [(line["kind"], line["kind_label"], line["debit"], line["credit"]) for line in data["lines"]],
+                    [
+                        ("invoice", "Invoice", 150.5, 0.0),
+                        ("payment", "Payment", 0.0, 120.4),
+                        ("exchange", "Exchange Difference", 0.0, 30.1),
+                    ],
+                )
+                self.assertEqual(data["closing"], 0.0)
+                in_euros = self._statement(customer, currency_mode="customer")._get_statement_data()
+                self.assertEqual(
+                    [(line["kind"], line["debit"], line["credit"]) for line in in_euros["lines"]],
+                    [("invoice", 301.0, 0.0), ("payment", 0.0, 301.0)],
+                    "the payment for the euros it settled; the exchange difference moves nothing in euros",
+                )
+                self.assertEqual(in_euros["closing"], 0.0)
+                self.assertEqual(sum(in_euros["aging"]), 0.0)
+
+    def test_payments_in_another_currency_count_as_applied_in_the_statements_currency(self):
+        """A euro invoice paid in company currency, and a company-currency
+        invoice settled by a euro payment: the euro statement lists what each
+        applied in euros, on the day it was applied, and its balance is the
+        euro items' open amount, as its aging says."""
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        customer = self._statement_customer(self.env, "Mixed Currency Co")
+        company_currency = self.company.currency_id
+        september = self._post_document(self.env, customer, date(2026, 9, 10), 400.0, currency=eur)
+        # 50 in company currency before the period: 100 euros of September's invoice.
+        self._pay_amount(september, date(2026, 9, 25), 50.0, company_currency)
+        october = self._post_document(self.env, customer, date(2026, 10, 5), 300.0, currency=eur)
+        # 100 in company currency within it: 200 euros of October's.
+        self._pay_amount(october, date(2026, 10, 20), 100.0, company_currency)
+        # A company-currency invoice settled in full by a 60-euro payment.
+        local = self._post_document(self.env, customer, date(2026, 10, 2), 30.0)
+        self._pay_amount(local, date(2026, 10, 25), 60.0, eur)
+        self.assertEqual(local.payment_state, "paid")
+
+        statement = self._statement(customer, currency_mode="customer")
+        self.assertEqual(statement.currency_id, eur)
+        data = statement._get_statement_data()
+        self.assertEqual(data["opening"], 300.0, "400 invoiced less the 100 euros paid in September")
         self.assertEqual(
-            [(line["kind"], line["kind_label"], line["debit"], line["credit"]) for line in data["lines"]],
+            sorted((str(line["date"]), line["kind"], line["debit"], line["credit"]) for line in data["lines"]),
             [
-                ("invoice", "Invoice", 150.5, 0.0),
-                ("payment", "Payment", 0.0, 120.4),
-                ("exchange", "Exchange Difference", 0.0, 30.1),
+                ("2026-10-05", "invoice", 300.0, 0.0),
+                ("2026-10-20", "payment", 0.0, 200.0),
+                ("2026-10-25", "invoice", 60.0, 0.0),
+                ("2026-10-25", "payment", 0.0, 60.0),
             ],
         )
-        self.assertEqual(data["closing"], 0.0)
-        in_euros = self._statement(customer, currency_mode="customer")._get_statement_data()
+        self.assertEqual(data["opening"] + data["total_debit"] - data["total_credit"], data["closing"])
+        described = {line["reference"]: line["description"] for line in data["lines"]}
         self.assertEqual(
-            [(line["kind"], line["debit"], line["credit"]) for line in in_euros["lines"]],
-            [("invoice", 301.0, 0.0), ("payment", 0.0, 301.0)],
-            "the exchange difference moves nothing in euros: no zero line",
+            described[local.name],
+            f"{format_amount(self.env, 30.0, company_currency)} applied",
+            "the company-currency invoice, with what of it the euros settled",
         )
-        self.assertEqual(in_euros["closing"], 0.0)
+        self.assertIn(f"{format_amount(self.env, 100.0, company_currency)} applied", described.values())
+        self.assertEqual(data["closing"], 400.0)
+        self.assertEqual(sum(data["aging"]), data["closing"], "the balance is the euro items' open amount")
+        self.assertEqual(
+            data["closing"],
+            sum((september | october).mapped("amount_residual")),
+            "what the euro invoices still wait for",
+        )
+        self.assertEqual(self._statement(customer).closing_balance, 200.0, "company currency: 380 invoiced, 180 paid")
 
     def test_send_attaches_in_chatter_and_lists_failures(self):
         silent = self._statement_customer(self.env, "No Mail Co", email=False)
