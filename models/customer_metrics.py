@@ -104,7 +104,7 @@ class CustomerMetrics(models.AbstractModel):
         # Ranks need every customer's revenue, count and last invoice; the
         # lateness and open items only the customers asked for, which a list
         # of ids names (the partner form reads a few customers out of many).
-        items_scope = SQL("TRUE")
+        items_scope = docs_scope = SQL("TRUE")
         if partner_ids is None:
             scope, output_scope = SQL("FALSE"), SQL("TRUE")
         elif isinstance(partner_ids, SQL):
@@ -113,6 +113,16 @@ class CustomerMetrics(models.AbstractModel):
             ids = sorted(partner_ids)
             scope, output_scope = SQL("p.id = ANY(%s)", ids), SQL("base.partner_id = ANY(%s)", ids)
             items_scope = dense_id_condition(SQL("line.partner_id"), ids)
+            # The ranks read only the window's documents (for a customer
+            # active in it, its last invoice is in it too); the figures over
+            # all time, only those of the customers asked for. On a ledger of
+            # many years, the window is a fraction of the documents.
+            docs_scope = SQL(
+                "(move.invoice_date >= %s OR move.partner_id IN"
+                " (SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)))",
+                date_from,
+                ids,
+            )
         return SQL(
             """
             WITH docs AS (
@@ -123,6 +133,7 @@ class CustomerMetrics(models.AbstractModel):
                    AND move.state = 'posted'
                    AND move.move_type IN ('out_invoice', 'out_refund')
                    AND move.invoice_date <= %(date_to)s
+                   AND %(docs_scope)s
             ),
             agg AS (
                 SELECT partner_id,
@@ -214,6 +225,7 @@ class CustomerMetrics(models.AbstractModel):
             scope=scope,
             output_scope=output_scope,
             items_scope=items_scope,
+            docs_scope=docs_scope,
             tier_a=TIER_A_SHARE,
             tier_b=TIER_B_SHARE,
         )

@@ -106,6 +106,9 @@ class TestCustomerMetrics(LedgerTestCommon):
         self.assertEqual(elsewhere[self.p1.id]["value_tier"], "A")
 
     def test_selection_has_the_figures_of_the_whole_ledger(self):
+        # Before the window, through a contact: in the customer's figures of all time.
+        contact = self.env["res.partner"].create({"name": "Metrics 5 buyer", "parent_id": self.p5.id})
+        self._invoice(contact, "2025-03-01", 250)
         whole = self._metrics()
         # A selection whose ids do not fill their range (with a gap), and one that does.
         for selection in (self.p1 | self.p5 | self.p3, self.p1 | self.p2 | self.p3):
@@ -115,6 +118,10 @@ class TestCustomerMetrics(LedgerTestCommon):
                 self.assertEqual(some[partner.id], whole[partner.id], partner.name)
         self.assertAlmostEqual(some[self.p1.id]["avg_days_late"], 20 * 1000 / 1500, places=4)
         self.assertAlmostEqual(some[self.p3.id]["open_balance"], 8000)
+        alone = self._metrics(partner_ids=self.p5.ids)[self.p5.id]
+        self.assertAlmostEqual(alone["lifetime_revenue"], 750)
+        self.assertEqual(alone["first_invoice_date"], date(2025, 3, 1))
+        self.assertEqual(alone["last_invoice_date"], date(2025, 6, 1))
 
     def test_clv_projection(self):
         metrics = self._metrics()
