@@ -104,7 +104,8 @@ class CustomerMetrics(models.AbstractModel):
         # Ranks need every customer's revenue, count and last invoice; the
         # lateness and open items only the customers asked for, which a list
         # of ids names (the partner form reads a few customers out of many).
-        items_scope = docs_scope = SQL("TRUE")
+        items_scope = SQL("TRUE")
+        docs_scopes = [SQL("TRUE")]
         if partner_ids is None:
             scope, output_scope = SQL("FALSE"), SQL("TRUE")
         elif isinstance(partner_ids, SQL):
@@ -114,27 +115,41 @@ class CustomerMetrics(models.AbstractModel):
             scope, output_scope = SQL("p.id = ANY(%s)", ids), SQL("base.partner_id = ANY(%s)", ids)
             items_scope = dense_id_condition(SQL("line.partner_id"), ids)
             # The ranks read only the window's documents (for a customer
-            # active in it, its last invoice is in it too); the figures over
-            # all time, only those of the customers asked for. On a ledger of
-            # many years, the window is a fraction of the documents.
-            docs_scope = SQL(
-                "(move.invoice_date >= %s OR move.partner_id IN"
-                " (SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)))",
-                date_from,
-                ids,
+            # active in it, its last invoice is in it too), and none when no
+            # customer asked for invoiced in it: such a customer has no
+            # scores, tier C and no contribution, whoever else is ranked. The
+            # figures over all time read the documents of the customers asked
+            # for only. On a ledger of many years, the window is a fraction of
+            # the documents; a supplier or a prospect reads its own only. The
+            # customers' partners go as constants, which the planner matches
+            # with the index on the documents' partner.
+            customers = [
+                row[0]
+                for row in self.env.execute_query(
+                    SQL("SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)", ids)
+                )
+            ]
+            ranked = self.env.execute_query(
+                SQL(
+                    """SELECT 1 FROM account_move move
+                        WHERE move.partner_id = ANY(%s) AND move.company_id = %s AND move.state = 'posted'
+                          AND move.move_type = 'out_invoice' AND move.invoice_date BETWEEN %s AND %s
+                        LIMIT 1""",
+                    customers,
+                    company.id,
+                    date_from,
+                    date_to,
+                )
+            )
+            own = SQL("move.partner_id = ANY(%s)", customers)
+            docs_scopes = (
+                [SQL("move.invoice_date >= %s", date_from), SQL("%s AND move.invoice_date < %s", own, date_from)]
+                if ranked
+                else [own]
             )
         return SQL(
             """
-            WITH docs AS (
-                SELECT move.commercial_partner_id AS partner_id, move.move_type, move.invoice_date,
-                       move.amount_untaxed_signed AS amount
-                  FROM account_move move
-                 WHERE move.company_id = %(company)s
-                   AND move.state = 'posted'
-                   AND move.move_type IN ('out_invoice', 'out_refund')
-                   AND move.invoice_date <= %(date_to)s
-                   AND %(docs_scope)s
-            ),
+            WITH docs AS (%(docs)s),
             agg AS (
                 SELECT partner_id,
                        COALESCE(SUM(amount) FILTER (WHERE invoice_date >= %(date_from)s), 0) AS revenue,
@@ -225,7 +240,23 @@ class CustomerMetrics(models.AbstractModel):
             scope=scope,
             output_scope=output_scope,
             items_scope=items_scope,
-            docs_scope=docs_scope,
+            # One index range each.
+            docs=SQL(" UNION ALL ").join(
+                SQL(
+                    """SELECT move.commercial_partner_id AS partner_id, move.move_type, move.invoice_date,
+                              move.amount_untaxed_signed AS amount
+                         FROM account_move move
+                        WHERE move.company_id = %s
+                          AND move.state = 'posted'
+                          AND move.move_type IN ('out_invoice', 'out_refund')
+                          AND move.invoice_date <= %s
+                          AND %s""",
+                    company.id,
+                    date_to,
+                    docs_scope,
+                )
+                for docs_scope in docs_scopes
+            ),
             tier_a=TIER_A_SHARE,
             tier_b=TIER_B_SHARE,
         )

@@ -119,6 +119,7 @@ class TestCustomerMetrics(LedgerTestCommon):
         self.assertAlmostEqual(some[self.p1.id]["avg_days_late"], 20 * 1000 / 1500, places=4)
         self.assertAlmostEqual(some[self.p3.id]["open_balance"], 8000)
         alone = self._metrics(partner_ids=self.p5.ids)[self.p5.id]
+        self.assertEqual(alone, whole[self.p5.id], "not invoiced in the window: ranked as in the whole ledger")
         self.assertAlmostEqual(alone["lifetime_revenue"], 750)
         self.assertEqual(alone["first_invoice_date"], date(2025, 3, 1))
         self.assertEqual(alone["last_invoice_date"], date(2025, 6, 1))
