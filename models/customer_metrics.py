@@ -39,6 +39,13 @@ METRIC_COLUMNS = (
 )
 
 
+# Up to this many customers asked for (a partner form, a short selection),
+# their own documents are read through the index on the documents' partner;
+# beyond, reading every document once costs less (all 100,000 customers of
+# the benchmark ledger named one by one: 7.1 s against 6.0 s).
+FEW_CUSTOMERS = 100
+
+
 def dense_id_condition(column, ids):
     """SQL that selects the rows whose ``column`` is among ``ids`` (sorted
     ascending), or a few more: when the ids fill at least half of their
@@ -114,39 +121,8 @@ class CustomerMetrics(models.AbstractModel):
             ids = sorted(partner_ids)
             scope, output_scope = SQL("p.id = ANY(%s)", ids), SQL("base.partner_id = ANY(%s)", ids)
             items_scope = dense_id_condition(SQL("line.partner_id"), ids)
-            # The ranks read only the window's documents (for a customer
-            # active in it, its last invoice is in it too), and none when no
-            # customer asked for invoiced in it: such a customer has no
-            # scores, tier C and no contribution, whoever else is ranked. The
-            # figures over all time read the documents of the customers asked
-            # for only. On a ledger of many years, the window is a fraction of
-            # the documents; a supplier or a prospect reads its own only. The
-            # customers' partners go as constants, which the planner matches
-            # with the index on the documents' partner.
-            customers = [
-                row[0]
-                for row in self.env.execute_query(
-                    SQL("SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)", ids)
-                )
-            ]
-            ranked = self.env.execute_query(
-                SQL(
-                    """SELECT 1 FROM account_move move
-                        WHERE move.partner_id = ANY(%s) AND move.company_id = %s AND move.state = 'posted'
-                          AND move.move_type = 'out_invoice' AND move.invoice_date BETWEEN %s AND %s
-                        LIMIT 1""",
-                    customers,
-                    company.id,
-                    date_from,
-                    date_to,
-                )
-            )
-            own = SQL("move.partner_id = ANY(%s)", customers)
-            docs_scopes = (
-                [SQL("move.invoice_date >= %s", date_from), SQL("%s AND move.invoice_date < %s", own, date_from)]
-                if ranked
-                else [own]
-            )
+            if len(ids) <= FEW_CUSTOMERS:
+                docs_scopes = self._few_customers_documents(company, date_from, date_to, ids)
         return SQL(
             """
             WITH docs AS (%(docs)s),
@@ -260,6 +236,43 @@ class CustomerMetrics(models.AbstractModel):
             tier_a=TIER_A_SHARE,
             tier_b=TIER_B_SHARE,
         )
+
+    @api.model
+    def _few_customers_documents(self, company, date_from, date_to, ids):
+        """Conditions on the documents (``move``) that the metrics of a few
+        customers (``ids``) read, each one index range.
+
+        The ranks read only the window's documents of every customer (for a
+        customer active in it, its last invoice is in it too), and none when
+        no customer asked for has an invoice in it: such a customer has no
+        scores, tier C and no contribution, whoever else is ranked. The
+        figures of all time read only the documents of the customers asked
+        for. On a ledger of many years the window is a fraction of the
+        documents; a supplier or a prospect reads its own only. Their
+        partners go as constants, which the planner matches with the index on
+        the documents' partner."""
+        customers = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL("SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)", ids)
+            )
+        ]
+        ranked = self.env.execute_query(
+            SQL(
+                """SELECT 1 FROM account_move move
+                    WHERE move.partner_id = ANY(%s) AND move.company_id = %s AND move.state = 'posted'
+                      AND move.move_type = 'out_invoice' AND move.invoice_date BETWEEN %s AND %s
+                    LIMIT 1""",
+                customers,
+                company.id,
+                date_from,
+                date_to,
+            )
+        )
+        own = SQL("move.partner_id = ANY(%s)", customers)
+        if not ranked:
+            return [own]
+        return [SQL("move.invoice_date >= %s", date_from), SQL("%s AND move.invoice_date < %s", own, date_from)]
 
     @api.model
     def _compute_credit_metrics(self, company, date_from, date_to, partner_ids):
