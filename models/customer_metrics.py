@@ -244,8 +244,9 @@ class CustomerMetrics(models.AbstractModel):
 
         The ranks read only the window's documents of every customer (for a
         customer active in it, its last invoice is in it too), and none when
-        no customer asked for has an invoice in it: such a customer has no
-        scores, tier C and no contribution, whoever else is ranked. The
+        no customer asked for has an invoice or credit note in it: such a
+        customer has no scores, tier C and no contribution, whoever else is
+        ranked. The
         figures of all time read only the documents of the customers asked
         for. On a ledger of many years the window is a fraction of the
         documents; a supplier or a prospect reads its own only. Their
@@ -261,7 +262,8 @@ class CustomerMetrics(models.AbstractModel):
             SQL(
                 """SELECT 1 FROM account_move move
                     WHERE move.partner_id = ANY(%s) AND move.company_id = %s AND move.state = 'posted'
-                      AND move.move_type = 'out_invoice' AND move.invoice_date BETWEEN %s AND %s
+                      AND move.move_type IN ('out_invoice', 'out_refund')
+                      AND move.invoice_date BETWEEN %s AND %s
                     LIMIT 1""",
                 customers,
                 company.id,
