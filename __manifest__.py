@@ -1,7 +1,7 @@
 {
     "name": "Customer Ledger",
     "summary": "Customer classification, credit control, aging, statements and balance confirmation for receivables",
-    "version": "18.0.1.0.5",
+    "version": "18.0.1.0.6",
     "category": "Accounting/Accounting",
     "author": "account_customer_ledger developers",
     "website": "https://github.com/account-customer-ledger/account_customer_ledger",
@@ -37,6 +37,9 @@
         "demo/demo_ledger.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "account_customer_ledger/static/src/**/*",
+        ],
         "web.assets_tests": [
             "account_customer_ledger/static/tests/tours/*.js",
         ],

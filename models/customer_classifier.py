@@ -80,6 +80,17 @@ class CustomerClassifier(models.AbstractModel):
             row["credit_score"] = Metrics._credit_score(weights, row)
 
     @api.model
+    def _get_credit_scores(self, partners, company, date_to, window_months):
+        """``{partner id: credit score}`` of ``partners`` (commercial
+        partners) over a window, as the credit grade's rules read it, from
+        how each one paid alone: nobody else's documents are read."""
+        date_from = date_to - relativedelta(months=window_months) + timedelta(days=1)
+        lateness = self.env["customer.metrics"]._compute_lateness(company, date_from, date_to, partners.ids)
+        values = {partner_id: {"avg_days_late": lateness.get(partner_id)} for partner_id in partners.ids}
+        self._add_credit_values(values, company, date_to, window_months)
+        return {partner_id: row["credit_score"] for partner_id, row in values.items()}
+
+    @api.model
     def _reason_languages(self):
         """The languages a reason is kept in: English, which Odoo reads
         when a language has no text, then every other installed one, so

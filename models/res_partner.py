@@ -4,7 +4,7 @@ from lxml.builder import E
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date, formatLang
 from odoo.tools.translate import _lt
 
 from .customer_class import SHORT_NAME
@@ -13,6 +13,21 @@ from .customer_class_dimension import PARTNER_FIELD_PREFIX
 # Shipped dimensions whose class is mirrored on the partner and stamped on
 # the customer's invoices.
 CLASS_FIELDS = ("customer_type_id", "value_tier_id", "rfm_segment_id", "size_band_id", "region_class_id")
+# The window of the metrics shown on a partner, in months.
+LEDGER_WINDOW_MONTHS = 12
+# Metrics behind the classes on the Classification tab, in order.
+LEDGER_FIGURES = (
+    "ledger_revenue",
+    "ledger_invoice_count",
+    "ledger_average_invoice",
+    "ledger_first_invoice_date",
+    "ledger_last_invoice_date",
+    "ledger_rfm",
+    "ledger_clv",
+    "ledger_contribution",
+    "ledger_open_balance",
+    "ledger_avg_days_late",
+)
 
 
 def _class_field(string, dimension_code):
@@ -183,13 +198,12 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_ledger_metrics(self):
-        """Metrics behind the classes and the credit score, for the displayed
-        customers at once."""
+        """Metrics behind the classes, for the displayed customers at once."""
         company = self.env.company
         commercial = self.commercial_partner_id.filtered("id")
         values = (
             self.env["customer.classifier"]._get_rule_values(
-                commercial, company, fields.Date.context_today(self), 12, credit=True
+                commercial, company, fields.Date.context_today(self), LEDGER_WINDOW_MONTHS
             )
             if commercial
             else {}
@@ -207,7 +221,42 @@ class ResPartner(models.Model):
             partner.ledger_avg_days_late = row.get("avg_days_late") or 0.0
             scores = [row.get(k) for k in ("r_score", "f_score", "m_score")]
             partner.ledger_rfm = " / ".join(str(s) for s in scores) if all(scores) else False
-            partner.customer_credit_score = row.get("credit_score") or 0.0
+
+    def get_ledger_figures(self):
+        """The metrics behind the classes of this partner's customer in the
+        current company, each as ``{name, string, help, value}`` with its
+        value worded as the user reads it. The Classification tab asks for
+        them once it is opened rather than with the form: the scores, tier
+        and contribution rank the customer among all the company's
+        customers, which reads the window's documents of them all."""
+        self.ensure_one()
+        self.check_access("read")
+        descriptions = self.fields_get(list(LEDGER_FIGURES), ["string", "help"])
+        figures = []
+        for fname in LEDGER_FIGURES:
+            figures.append(
+                {
+                    "name": fname,
+                    "string": descriptions[fname]["string"],
+                    "help": descriptions[fname].get("help") or "",
+                    "value": self._ledger_figure_text(fname),
+                }
+            )
+        return figures
+
+    def _ledger_figure_text(self, fname):
+        """The value of the metric field ``fname`` worded in the user's
+        language, as the form would display it."""
+        field, value = self._fields[fname], self[fname]
+        if field.type == "monetary":
+            return formatLang(self.env, value, currency_obj=self.env.company.currency_id)
+        if field.type == "integer":
+            return formatLang(self.env, value, digits=0)
+        if field.type == "float":
+            return formatLang(self.env, value, digits=2)
+        if field.type == "date":
+            return format_date(self.env, value) if value else ""
+        return value or ""
 
     @api.constrains("employee_count", "annual_revenue")
     def _check_customer_size_figures(self):

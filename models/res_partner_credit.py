@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from .customer_credit_exception import CREDIT_MANAGER_GROUP
+from .res_partner import LEDGER_WINDOW_MONTHS
 
 CREDIT_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 CREDIT_SETTINGS = ("credit_limit", "customer_credit_policy", "customer_credit_hold")
@@ -90,11 +91,26 @@ class ResPartner(models.Model):
 
     customer_credit_score = fields.Float(
         string="Credit Score",
-        compute="_compute_ledger_metrics",
+        compute="_compute_customer_credit_score",
         digits=(16, 1),
         groups=CREDIT_GROUPS,
         help="0-100 from how the customer paid over the last 12 months; the credit grade follows from it.",
     )
+
+    @api.depends_context("company")
+    def _compute_customer_credit_score(self):
+        """The credit score from how each displayed customer paid, without
+        the ranked metrics, which the score does not use."""
+        commercial = self.commercial_partner_id.filtered("id")
+        scores = (
+            self.env["customer.classifier"]._get_credit_scores(
+                commercial, self.env.company, fields.Date.context_today(self), LEDGER_WINDOW_MONTHS
+            )
+            if commercial
+            else {}
+        )
+        for partner in self:
+            partner.customer_credit_score = scores.get(partner.commercial_partner_id.id, 0.0)
 
     @api.depends_context("company")
     def _compute_customer_credit_company(self):

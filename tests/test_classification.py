@@ -558,6 +558,42 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual(big.ledger_open_balance, 9000)
         self.assertEqual(big.ledger_first_invoice_date, date(2026, 3, 1))
 
+    def test_classification_tab_asks_for_its_figures_when_shown(self):
+        """The partner form loads none of the metrics (ranking a customer
+        reads all the company's customers); the Classification tab asks for
+        them, labelled and worded as the user reads them, for a contact
+        those of its company."""
+        form = self.env["res.partner"].get_views([(False, "form")])["models"]["res.partner"]["fields"]
+        ranked = [
+            name
+            for name, field in self.env["res.partner"]._fields.items()
+            if field.compute == "_compute_ledger_metrics"
+        ]
+        self.assertTrue(ranked)
+        self.assertFalse(set(ranked) & set(form), "the form itself computes no metric")
+        contact = self.env["res.partner"].create({"name": "Buyer at Big", "parent_id": self.big.id})
+        self.env.user.lang = "en_US"
+        figures = {figure["name"]: figure for figure in contact.with_company(self.company).get_ledger_figures()}
+        self.assertEqual(list(figures)[:2], ["ledger_revenue", "ledger_invoice_count"])
+        self.assertEqual(figures["ledger_revenue"]["string"], "Revenue (window)")
+        self.assertIn("9,000.00", figures["ledger_revenue"]["value"])
+        self.assertEqual(figures["ledger_invoice_count"]["value"], "1")
+        self.assertEqual(figures["ledger_first_invoice_date"]["value"], "03/01/2026")
+        self.assertEqual(
+            figures["ledger_contribution"]["value"], f"{self.big.with_company(self.company).ledger_contribution:.2f}"
+        )
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        chinese = {
+            figure["name"]: figure
+            for figure in contact.with_company(self.company).with_context(lang="zh_CN").get_ledger_figures()
+        }
+        self.assertEqual(chinese["ledger_revenue"]["string"], "收入（统计期间）")
+        self.assertEqual(chinese["ledger_first_invoice_date"]["value"], "2026年03月01日")
+        stranger = new_test_user(self.env, login="ledger_no_partners", groups="base.group_portal")
+        with self.assertRaises(AccessError):
+            contact.with_user(stranger).get_ledger_figures()
+
     # ------------------------------------------------------------ rules
 
     def _dimension(self, **vals):

@@ -371,6 +371,24 @@ class TestCreditControl(LedgerTestCommon):
         told = self._told_requester(request)
         self.assertIn("拒绝了 Credit Co 的超额度例外", told.body, "the requester is told, in their language")
 
+    def test_credit_tab_shows_the_score_the_grade_reads(self):
+        """The Credit Control tab's score, read from the customer's own
+        documents, is the score the credit grade's rules read, days paid
+        late included."""
+        Partner = self.env["res.partner"]
+        slow = Partner.create({"name": "Slow Payer Co", "is_company": True})
+        buyer = Partner.create({"name": "Buyer at Slow Payer", "parent_id": slow.id})
+        day = self.today - timedelta(days=120)
+        self._invoice(slow, day, 1000.0, pay_on=day + timedelta(days=30))
+        self._invoice(buyer, day + timedelta(days=7), 500.0)  # still open, overdue
+        values = self.env["customer.classifier"]._get_rule_values(slow, self.company, self.today, 12, credit=True)
+        self.assertEqual(values[slow.id]["avg_days_late"], 30.0)
+        score = values[slow.id]["credit_score"]
+        self.assertLess(score, 100.0)
+        for partner in (slow, buyer):
+            self.assertEqual(partner.with_company(self.company).customer_credit_score, round(score, 1), partner.name)
+        self.assertEqual(Partner.create({"name": "Newcomer"}).customer_credit_score, 100.0)
+
     def test_credit_grade_from_payment_behaviour_sets_default_limit(self):
         grade = self.env.ref("account_customer_ledger.dimension_credit_grade")
         grade_a = self.env.ref("account_customer_ledger.class_credit_grade_a")

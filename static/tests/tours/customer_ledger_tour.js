@@ -335,8 +335,13 @@ registry.category("web_tour.tours").add("account_customer_ledger_sales_user_read
             "A user without classification rights"
         ),
         {
-            content: "and the revenue behind it",
-            trigger: ".o_form_view .o_field_widget[name='ledger_revenue']:contains('1,234.00')",
+            content: "and the revenue behind it, asked for once the tab is shown",
+            trigger:
+                ".o_customer_ledger_figures .o_wrap_field:has(label:contains('Revenue (window)')) [name='ledger_revenue']:contains('1,234.00')",
+        },
+        {
+            content: "from its one invoice",
+            trigger: ".o_customer_ledger_figures [name='ledger_invoice_count']:contains('1')",
         },
     ],
 });
@@ -355,6 +360,11 @@ registry.category("web_tour.tours").add("account_customer_ledger_reason_in_chine
         {
             content: "Why the value tier was given reads in Chinese, though an English-speaking manager classified",
             trigger: ".o_form_view .o_field_widget[name='commercial_class_assignment_ids'] .o_data_cell[name='reason']:contains('匹配规则 A 级：')",
+        },
+        {
+            content: "and so do the figures behind it",
+            trigger:
+                ".o_customer_ledger_figures .o_wrap_field:has(label:contains('收入（统计期间）')) [name='ledger_revenue']:contains('100,000,000.00')",
         },
     ],
 });
