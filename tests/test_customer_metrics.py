@@ -124,6 +124,30 @@ class TestCustomerMetrics(LedgerTestCommon):
         self.assertEqual(alone["first_invoice_date"], date(2025, 3, 1))
         self.assertEqual(alone["last_invoice_date"], date(2025, 6, 1))
 
+    def test_invoices_of_a_contact_that_moved_follow_it(self):
+        """Odoo moves a contact's documents to the company it joins: the
+        figures of a few customers (a form) and of the whole ledger alike
+        count them for the new company and no longer for the former one."""
+        buyer = self.env["res.partner"].create({"name": "Metrics 3 buyer", "parent_id": self.p3.id})
+        self._invoice(buyer, "2025-04-01", 400)  # before the window: an all-time figure
+        self._invoice(buyer, "2026-05-01", 700, due="2026-05-31")  # open and overdue on the window's end
+        before = self._metrics(partner_ids=self.p3.ids)[self.p3.id]
+        self.assertAlmostEqual(before["revenue"], 8700)
+        buyer.parent_id = self.p1
+        whole = self._metrics()
+        self.assertAlmostEqual(whole[self.p3.id]["revenue"], 8000)
+        self.assertAlmostEqual(whole[self.p1.id]["revenue"], 2200)
+        self.assertAlmostEqual(whole[self.p1.id]["lifetime_revenue"], 2600)
+        for partner in (self.p1, self.p3):
+            self.assertEqual(self._metrics(partner_ids=partner.ids)[partner.id], whole[partner.id], partner.name)
+        credit = self.env["customer.metrics"]._compute_credit_metrics(
+            self.company, self.date_from, self.date_to, self.p1.ids
+        )[self.p1.id]
+        # The 700 is all that is open, and past due; of three invoices, it
+        # and the 1,000 paid 20 days late were late.
+        self.assertAlmostEqual(credit["overdue_ratio"], 100)
+        self.assertAlmostEqual(credit["late_share"], 100 * 2 / 3)
+
     def test_clv_projection(self):
         metrics = self._metrics()
         # Lifetime 8,000 plus three more years at the window's 8,000 a year.
