@@ -2,14 +2,13 @@ import logging
 from datetime import timedelta
 
 import psycopg2.errors
-from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
 
 from .customer_class_change import proposed_changes
-from .customer_metrics import METRIC_COLUMNS, dense_id_condition
+from .customer_metrics import METRIC_COLUMNS, dense_id_condition, window_start
 
 _logger = logging.getLogger(__name__)
 
@@ -544,7 +543,7 @@ class CustomerClassRun(models.Model):
                 window_months,
             )
         )
-        date_from = self.date_to - relativedelta(months=window_months) + timedelta(days=1)
+        date_from = window_start(self.date_to, window_months)
         if not taken:
             query = Metrics._metrics_query(
                 self.company_id, date_from, self.date_to, self._customer_ids_query(self.company_id)

@@ -1,8 +1,7 @@
 import json
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from markupsafe import escape
 
 from odoo import api, fields, models
@@ -11,7 +10,7 @@ from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.translate import _lt
 
 from .customer_class_rule import format_metric
-from .customer_metrics import CREDIT_METRICS, dense_id_condition
+from .customer_metrics import CREDIT_METRICS, dense_id_condition, window_start
 
 VALUE_TIER_SCORES = {"A": 3, "B": 2, "C": 1}
 
@@ -31,7 +30,7 @@ class CustomerClassifier(models.AbstractModel):
         """{partner id: {metric: value}} for rules of a window; with
         ``credit``, the payment-behaviour metrics and credit score too. A
         scheduled ``run`` reads the ranked metrics from its snapshot."""
-        date_from = date_to - relativedelta(months=window_months) + timedelta(days=1)
+        date_from = window_start(date_to, window_months)
         if run:
             metrics = run._snapshot_metrics(window_months, partners.ids)
         else:
@@ -71,7 +70,7 @@ class CustomerClassifier(models.AbstractModel):
         same window read, and one snapshot per customer keeps them all."""
         if not values:
             return
-        date_from = date_to - relativedelta(months=window_months) + timedelta(days=1)
+        date_from = window_start(date_to, window_months)
         Metrics = self.env["customer.metrics"]
         credit_values = Metrics._compute_credit_metrics(company, date_from, date_to, list(values))
         weights = company._customer_credit_score_weights()
@@ -84,7 +83,7 @@ class CustomerClassifier(models.AbstractModel):
         """``{partner id: credit score}`` of ``partners`` (commercial
         partners) over a window, as the credit grade's rules read it, from
         how each one paid alone: nobody else's documents are read."""
-        date_from = date_to - relativedelta(months=window_months) + timedelta(days=1)
+        date_from = window_start(date_to, window_months)
         lateness = self.env["customer.metrics"]._compute_lateness(company, date_from, date_to, partners.ids)
         values = {partner_id: {"avg_days_late": lateness.get(partner_id)} for partner_id in partners.ids}
         self._add_credit_values(values, company, date_to, window_months)
