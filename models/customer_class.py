@@ -84,9 +84,20 @@ class CustomerClass(models.Model):
     def _unlink_except_in_use(self):
         """A class that customers hold, that the history logs or that posted
         documents carry is archived, not deleted: deleting it would take it
-        off those customers and rewrite the log and the frozen documents.
-        (Deleting a whole dimension removes its classes with everything that
-        names them, on purpose.)"""
+        off those customers and rewrite the log and the frozen documents."""
+        for cls, uses in self._uses().items():
+            raise UserError(
+                self.env._(
+                    "Class %(cls)s cannot be deleted: %(uses)s. Archive it instead: it stays where it is "
+                    "named and is no longer given.",
+                    cls=cls.name,
+                    uses=format_list(self.env, uses),
+                )
+            )
+
+    def _uses(self):
+        """What keeps each of these classes: {class: [uses, worded]}, in the
+        order of their ids, for the classes in use only."""
         self.env["customer.class.assignment"].flush_model(["class_id"])
         self.env["customer.class.history"].flush_model(["old_class_id", "new_class_id"])
         self.env["account.move"].flush_model(["customer_class_ids"])
@@ -108,17 +119,11 @@ class CustomerClass(models.Model):
                 self.ids,
             )
         )
-        for class_id, *flags in rows:
-            found = [use for use, flag in zip(uses, flags, strict=True) if flag]
-            if found:
-                raise UserError(
-                    self.env._(
-                        "Class %(cls)s cannot be deleted: %(uses)s. Archive it instead: it stays where it is "
-                        "named and is no longer given.",
-                        cls=self.browse(class_id).name,
-                        uses=format_list(self.env, found),
-                    )
-                )
+        return {
+            self.browse(class_id): [use for use, flag in zip(uses, flags, strict=True) if flag]
+            for class_id, *flags in rows
+            if any(flags)
+        }
 
     @api.depends("name", "dimension_id.name")
     @api.depends_context("lang", "customer_class_short_name")

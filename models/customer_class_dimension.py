@@ -4,7 +4,7 @@ import psycopg2.errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_list
 
 # Partner fields made for the dimensions an administrator adds.
 PARTNER_FIELD_PREFIX = "x_customer_class_"
@@ -154,6 +154,23 @@ class CustomerClassDimension(models.Model):
         if vals.get("partner_field"):
             self._mirror_classes_on_partners()
         return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_classes_in_use(self):
+        """Deleting a dimension deletes its classes: one that customers
+        hold, that the history logs or that posted documents carry would
+        vanish from them, so such a dimension is archived instead."""
+        classes = self.with_context(active_test=False).class_ids
+        for cls, uses in classes._uses().items():
+            raise UserError(
+                self.env._(
+                    "Dimension %(dimension)s cannot be deleted: its class %(cls)s is in use (%(uses)s). Archive "
+                    "the dimension instead: its classes stay where they are named, and it is no longer classified.",
+                    dimension=cls.dimension_id.name,
+                    cls=cls.name,
+                    uses=format_list(self.env, uses),
+                )
+            )
 
     def unlink(self):
         own_fields = self._own_partner_fields()

@@ -712,7 +712,7 @@ class TestClassification(LedgerTestCommon):
         """A dimension a classification manager adds gets a partner field:
         the classification fills it, the partner list groups by it, contacts
         show it; renamed with the dimension in each language, dropped with
-        it."""
+        it when it is deleted, which only a dimension nothing names yet is."""
         self.env["res.lang"]._activate_lang("zh_CN")
         dimension = (
             self.env["customer.class.dimension"].with_user(self.manager).create({"name": "Channel", "code": "channel"})
@@ -807,12 +807,27 @@ class TestClassification(LedgerTestCommon):
         self.assertEqual(Partner.fields_get([fname])[fname]["context"], {"customer_class_short_name": True})
         [group] = Partner.web_read_group([("id", "=", self.mid.id)], [fname], [fname])["groups"]
         self.assertEqual(group[fname], (gold.id, "Gold"))
-        dimension.with_user(self.manager).unlink()
-        self.assertNotIn(fname, self.env["res.partner"]._fields)
-        self.assertNotIn(fname, self.env["account.invoice.report"]._fields)
-        self.assertIn(duplicate.partner_field, self.env["account.invoice.report"]._fields)
-        self.assertIn(duplicate.partner_field, self.env["res.partner"]._fields)
-        self.assertNotIn(fname, self.env["res.partner"].get_views([(False, "search")])["views"]["search"]["arch"])
+        # A dimension in use is archived, not deleted: its classes stay on
+        # the customers, in the history and on the posted documents.
+        with self.assertRaises(UserError) as refused:
+            dimension.with_user(self.manager).unlink()
+        self.assertEqual(
+            str(refused.exception),
+            "Dimension Sales Channel cannot be deleted: its class Gold is in use (customers hold it, the "
+            "classification history records it, and posted documents carry it). Archive the dimension instead: "
+            "its classes stay where they are named, and it is no longer classified.",
+        )
+        dimension.with_user(self.manager).active = False
+        self.assertEqual(mid_later.customer_class_ids & dimension.class_ids, gold)
+        self.assertEqual(self.mid.with_company(self.company)[fname], gold)
+        # One that nothing names yet is deleted with its field.
+        unused = duplicate.partner_field
+        duplicate.with_user(self.manager).unlink()
+        self.assertNotIn(unused, self.env["res.partner"]._fields)
+        self.assertNotIn(unused, self.env["account.invoice.report"]._fields)
+        self.assertIn(fname, self.env["account.invoice.report"]._fields)
+        self.assertIn(fname, self.env["res.partner"]._fields)
+        self.assertNotIn(unused, self.env["res.partner"].get_views([(False, "search")])["views"]["search"]["arch"])
 
     def test_first_matching_rule_wins_with_domain_and_currency(self):
         dimension, gold, silver = self._dimension()
