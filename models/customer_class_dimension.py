@@ -151,6 +151,9 @@ class CustomerClassDimension(models.Model):
         result = super().write(vals)
         if "name" in vals:
             self._label_partner_fields()
+        elif "active" in vals:
+            # The partner form and searches show the active dimensions' fields.
+            self.env.registry.clear_cache("templates")
         if vals.get("partner_field"):
             self._mirror_classes_on_partners()
         return result

@@ -820,6 +820,13 @@ class TestClassification(LedgerTestCommon):
         dimension.with_user(self.manager).active = False
         self.assertEqual(mid_later.customer_class_ids & dimension.class_ids, gold)
         self.assertEqual(self.mid.with_company(self.company)[fname], gold)
+        # ... and leaves the partner form and the searches.
+        self.assertNotIn(f"group_by': '{fname}'", Partner.get_views([(False, "search")])["views"]["search"]["arch"])
+        self.assertNotIn(f"group_by': '{fname}'", Analysis.get_views([(False, "search")])["views"]["search"]["arch"])
+        form = Partner.with_user(self.manager).get_views([(False, "form")])
+        self.assertNotIn(f'<field name="{fname}"', form["views"]["form"]["arch"])
+        dimension.with_user(self.manager).active = True
+        self.assertIn(f"group_by': '{fname}'", Partner.get_views([(False, "search")])["views"]["search"]["arch"])
         # One that nothing names yet is deleted with its field.
         unused = duplicate.partner_field
         duplicate.with_user(self.manager).unlink()
