@@ -1,6 +1,7 @@
 from datetime import date
 
 import psycopg2.errors
+from lxml import etree
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -1363,6 +1364,32 @@ class TestClassification(LedgerTestCommon):
         self.assertIn(gold, invoice.customer_class_ids)
         bronze.with_user(self.manager).unlink()
         self.assertFalse(bronze.exists())
+
+    def test_archived_dimension_leaves_the_screens(self):
+        """A company that does not band its customers by size archives the
+        dimension: its field leaves the partner form, the journal items list
+        and the searches that group by it, and comes back when restored."""
+        size = self.env.ref("account_customer_ledger.dimension_size_band")
+        Partner, Item = self.env["res.partner"], self.env["account.move.line"]
+
+        def screens():
+            form = Partner.get_views([(False, "form")])["views"]["form"]["arch"]
+            search = Partner.get_views([(False, "search")])["views"]["search"]["arch"]
+            items = Item.get_views([(self.env.ref("account.view_move_line_tree").id, "list")])["views"]["list"]
+            analysis = self.env["account.invoice.report"].get_views([(False, "search")])["views"]["search"]
+            return (
+                etree.fromstring(form).xpath("//field[@name='size_band_id']")[0].get("invisible"),
+                "'group_by': 'size_band_id'" in search,
+                etree.fromstring(items["arch"]).xpath("//field[@name='size_band_id']")[0].get("column_invisible"),
+                "'group_by': 'size_band_id'" in analysis["arch"],
+                "'group_by': 'value_tier_id'" in search,
+            )
+
+        self.assertEqual(screens(), (None, True, None, True, True))
+        size.with_user(self.manager).active = False
+        self.assertEqual(screens(), ("1", False, "1", False, True), "only the archived dimension leaves")
+        size.with_user(self.manager).active = True
+        self.assertEqual(screens(), (None, True, None, True, True))
 
     def test_rule_of_one_company(self):
         """A rule for one company classifies that company's customers only;
