@@ -159,10 +159,21 @@ class CustomerClassDimension(models.Model):
         return result
 
     @api.ondelete(at_uninstall=False)
-    def _unlink_except_classes_in_use(self):
-        """Deleting a dimension deletes its classes: one that customers
-        hold, that the history logs or that posted documents carry would
-        vanish from them, so such a dimension is archived instead."""
+    def _unlink_except_shipped_or_in_use(self):
+        """A shipped dimension's field stands in the addon's screens, which
+        archiving it clears; deleting it would leave the field there with
+        nothing to choose. Deleting a dimension deletes its classes: one
+        that customers hold, that the history logs or that posted documents
+        carry would vanish from them. Both are archived instead."""
+        for dimension in self:
+            if dimension.partner_field and not dimension.partner_field.startswith(PARTNER_FIELD_PREFIX):
+                raise UserError(
+                    self.env._(
+                        "Dimension %(dimension)s comes with Customer Ledger and cannot be deleted. Archive it "
+                        "instead: it is no longer classified, and its field leaves the customer screens.",
+                        dimension=dimension.name,
+                    )
+                )
         classes = self.with_context(active_test=False).class_ids
         for cls, uses in classes._uses().items():
             raise UserError(

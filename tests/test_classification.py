@@ -1367,7 +1367,7 @@ class TestClassification(LedgerTestCommon):
 
     def test_archived_dimension_leaves_the_screens(self):
         """A company that does not band its customers by size archives the
-        dimension: its field leaves the partner form, the journal items list
+        dimension (a shipped one is not deleted): its field leaves the partner form, the journal items list
         and the searches that group by it, and comes back when restored."""
         size = self.env.ref("account_customer_ledger.dimension_size_band")
         Partner, Item = self.env["res.partner"], self.env["account.move.line"]
@@ -1386,6 +1386,8 @@ class TestClassification(LedgerTestCommon):
             )
 
         self.assertEqual(screens(), (None, True, None, True, True))
+        with self.assertRaisesRegex(UserError, "Dimension Size Band comes with Customer Ledger and cannot be deleted"):
+            size.with_user(self.manager).unlink()
         size.with_user(self.manager).active = False
         self.assertEqual(screens(), ("1", False, "1", False, True), "only the archived dimension leaves")
         size.with_user(self.manager).active = True
