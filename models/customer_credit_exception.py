@@ -113,6 +113,20 @@ class CustomerCreditException(models.Model):
             if not (exception.reason or "").strip():
                 raise ValidationError(self.env._("A credit exception needs a reason."))
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_logged(self):
+        """Every exception is in the credit log from its request on: deleting
+        it would leave the log's lines naming no exception."""
+        for exception in self:
+            raise UserError(
+                self.env._(
+                    "Credit exception %s is in the credit log and cannot be deleted. Refuse it while it is "
+                    "requested; a granted one ends on its Valid Until date, which a credit manager may bring "
+                    "forward.",
+                    exception.name,
+                )
+            )
+
     @api.model
     def _new_reference(self):
         """What the reference reads until the request is saved and numbered."""

@@ -334,6 +334,10 @@ class TestCreditControl(LedgerTestCommon):
         self._refused(self._draft(300.0))
         self.assertEqual(self._post(200.0).state, "posted")
         self.assertEqual(request.state, "used")
+        # What let the postings through stays named in the credit log.
+        with self.assertRaisesRegex(UserError, "is in the credit log and cannot be deleted"):
+            request.with_user(self.credit_manager).unlink()
+        self.assertEqual(used.exception_id, request)
         expired = Exception_.with_user(self.credit_manager).create(
             {
                 "partner_id": self.customer.id,
@@ -352,6 +356,9 @@ class TestCreditControl(LedgerTestCommon):
         late.with_user(self.credit_manager).write({"date_expiry": self.today})
         late.with_user(self.credit_manager).action_approve()
         self.assertEqual(self._post(1.0).state, "posted")
+        # A granted exception is ended by bringing its date forward.
+        late.with_user(self.credit_manager).date_expiry = self.today - timedelta(days=1)
+        self._refused(self._draft(1.0))
 
     def test_request_reaches_each_credit_manager_in_their_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
