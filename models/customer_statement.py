@@ -118,6 +118,21 @@ class CustomerStatement(models.Model):
             statement.ledger_closing_balance = now["closing"]
             statement.ledger_changed = now != statement.figures
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_received(self):
+        """A statement sent to the customer, or that asks it to confirm its
+        balance, is what the customer received and answers (对账): it is
+        kept, as the confirmation's evidence."""
+        for statement in self:
+            if statement.state == "sent" or statement.confirmation_state != "none":
+                raise UserError(
+                    self.env._(
+                        "Statement %s was sent to the customer or asks it to confirm its balance, and cannot be "
+                        "deleted: it is kept as the customer received it.",
+                        statement.name,
+                    )
+                )
+
     def _compute_access_url(self):
         result = super()._compute_access_url()
         for statement in self:

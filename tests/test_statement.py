@@ -439,6 +439,12 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertTrue(statement.activity_ids)
         statement.action_resolve()
         self.assertEqual(statement.confirmation_state, "resolved")
+        with self.assertRaisesRegex(UserError, "was sent to the customer .* and cannot be deleted"):
+            statement.unlink()
+        self.assertTrue(statement.exists())
+        draft = self._statement()
+        draft.unlink()
+        self.assertFalse(draft.exists(), "one never sent nor asking for an answer can go")
 
     def test_answer_received_on_paper_is_recorded_with_the_signed_reply(self):
         """An accountant records the answer that came back signed and sealed:
