@@ -27,7 +27,8 @@ class CustomerCreditLog(models.Model):
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
     currency_id = fields.Many2one(related="company_id.currency_id")
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True, ondelete="cascade")
+    # A customer deleted (one never invoiced) leaves its lines, by name.
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True, ondelete="set null")
     partner_name = fields.Char(string="Customer Name", readonly=True)
     event = fields.Selection(CREDIT_EVENTS, required=True, readonly=True)
     user_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)

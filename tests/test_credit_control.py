@@ -297,6 +297,20 @@ class TestCreditControl(LedgerTestCommon):
         self.assertEqual(self._post(1500.0).state, "posted")
         self.assertEqual(len(self._log("warned")), 1)
 
+    def test_log_outlives_a_deleted_customer(self):
+        """A prospect refused on its first invoice, then deleted with its
+        draft, leaves its credit log lines, under the name it had."""
+        prospect = self.env["res.partner"].create({"name": "Prospect Co", "is_company": True})
+        prospect.with_company(self.company).write({"customer_credit_policy": "fixed", "credit_limit": 100.0})
+        self._refused(self._draft(150.0, partner=prospect))
+        log = self._log("blocked", prospect)
+        self.assertEqual(len(log), 1)
+        prospect.unlink()
+        self.assertTrue(log.exists())
+        self.assertEqual(
+            (log.partner_id, log.partner_name, log.event), (self.env["res.partner"], "Prospect Co", "blocked")
+        )
+
     def test_exception_requested_granted_used_and_expiring(self):
         self._post(1000.0)
         Exception_ = self.env["customer.credit.exception"]
