@@ -17,6 +17,18 @@ from .customer_aging import XLSX_OPTIONS, parse_buckets
 _logger = logging.getLogger(__name__)
 
 MAX_REMINDERS = 3
+# What a statement says, fixed when it is made: printed, sent and confirmed
+# as it was made.
+STATEMENT_CONTENT = {
+    "partner_id",
+    "company_id",
+    "currency_id",
+    "date_from",
+    "date_to",
+    "opening_balance",
+    "closing_balance",
+    "figures",
+}
 
 
 class CustomerStatement(models.Model):
@@ -117,6 +129,17 @@ class CustomerStatement(models.Model):
             now = statement._ledger_figures(statement.figures["aging_bounds"])
             statement.ledger_closing_balance = now["closing"]
             statement.ledger_changed = now != statement.figures
+
+    def write(self, vals):
+        # A statement made before statements kept their figures gets them
+        # once (see the 18.0.1.0.3 migration).
+        if STATEMENT_CONTENT & set(vals) and any(statement.figures for statement in self):
+            raise UserError(
+                self.env._(
+                    "A statement keeps the customer, period and figures it was made with. Make a new statement instead."
+                )
+            )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_received(self):

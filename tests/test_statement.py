@@ -441,6 +441,9 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertEqual(statement.confirmation_state, "resolved")
         with self.assertRaisesRegex(UserError, "was sent to the customer .* and cannot be deleted"):
             statement.unlink()
+        with self.assertRaisesRegex(UserError, "keeps the customer, period and figures it was made with"):
+            statement.write({"closing_balance": 750.0})
+        self.assertEqual(statement.difference, 50.0)
         self.assertTrue(statement.exists())
         draft = self._statement()
         draft.unlink()
