@@ -5,6 +5,9 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount, format_date
 
 CREDIT_MANAGER_GROUP = "account_customer_ledger.group_customer_credit_manager"
+# What the exception records of its decision and use: written by the
+# postings and the decisions themselves, or by a credit manager.
+RECORDED_FIELDS = {"used_amount", "requested_by", "approved_by", "approved_on"}
 
 
 class CustomerCreditException(models.Model):
@@ -141,6 +144,16 @@ class CustomerCreditException(models.Model):
         granting = [vals for vals in vals_list if vals.get("state", "requested") != "requested"]
         if granting and not self._is_credit_manager():
             raise AccessError(self.env._("Only a credit manager can grant a credit exception; request one instead."))
+        # Empty values and the requester being oneself are what a new
+        # request has anyway.
+        self._check_recorded_fields(
+            {
+                fname
+                for vals in vals_list
+                for fname in RECORDED_FIELDS & set(vals)
+                if vals[fname] and (fname, vals[fname]) != ("requested_by", self.env.uid)
+            }
+        )
         for vals in vals_list:
             if vals.get("name") in (None, False, "/", self._new_reference()):
                 vals["name"] = self.env["ir.sequence"].next_by_code("customer.credit.exception") or "/"
@@ -157,6 +170,7 @@ class CustomerCreditException(models.Model):
         return exceptions
 
     def write(self, vals):
+        self._check_recorded_fields(set(vals))
         protected = {"partner_id", "company_id", "max_amount", "date_expiry", "reason", "state"}
         if protected & set(vals) and not self._is_credit_manager():
             if any(exception.state != "requested" or exception.requested_by != self.env.user for exception in self):
@@ -164,6 +178,19 @@ class CustomerCreditException(models.Model):
             if vals.get("state", "requested") != "requested":
                 raise AccessError(self.env._("Only a credit manager can grant or refuse a credit exception."))
         return super().write(vals)
+
+    @api.model
+    def _check_recorded_fields(self, fnames):
+        """Nobody but a credit manager sets what an exception has let through
+        or who requested and granted it: a request that started as used
+        below zero would let more through than granted."""
+        if RECORDED_FIELDS & fnames and not self._is_credit_manager():
+            raise AccessError(
+                self.env._(
+                    "Only a credit manager can change what a credit exception has let through and who requested "
+                    "or granted it."
+                )
+            )
 
     def _ask_credit_managers(self):
         group = self.env.ref(CREDIT_MANAGER_GROUP, raise_if_not_found=False)

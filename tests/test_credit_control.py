@@ -324,6 +324,14 @@ class TestCreditControl(LedgerTestCommon):
         )
         self.assertEqual(request.partner_id, self.customer)
         self.assertEqual(request.state, "requested")
+        # Its use is the postings' to record: a request starting "used"
+        # below zero would let through more than is granted.
+        with self.assertRaisesRegex(AccessError, "Only a credit manager can change what a credit exception"):
+            request.with_user(self.user).used_amount = -10000.0
+        with self.assertRaisesRegex(AccessError, "Only a credit manager can change what a credit exception"):
+            Exception_.with_user(self.user).create(
+                {"partner_id": self.customer.id, "reason": "x", "date_expiry": self.today, "used_amount": -1.0}
+            )
         self.assertIn(self.credit_manager, request.activity_ids.user_id)
         with self.assertRaises(AccessError):
             request.with_user(self.user).action_approve()
