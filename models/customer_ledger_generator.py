@@ -149,7 +149,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
         statements = Statement._create_for(customers, company, date_from, date_to)
         for statement in statements[:3]:
             statement._portal_ensure_token()
-            statement.confirmation_state = "requested"
+            statement._set_confirmation({"confirmation_state": "requested"})
         # The administrator follows up the statements: the dispute's to-do is
         # in the demo user's activities.
         company.customer_statement_follow_up_user_id = self.env.ref("base.user_admin")

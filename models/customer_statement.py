@@ -29,6 +29,10 @@ STATEMENT_CONTENT = {
     "closing_balance",
     "figures",
 }
+# The balance confirmation: asked when the statement is sent or printed,
+# answered by the customer (or recorded from its reply), resolved by the
+# accountants' button; never written otherwise.
+CONFIRMATION_FIELDS = {"confirmation_state", "confirmed_amount", "customer_comment", "answered_on"}
 
 
 class CustomerStatement(models.Model):
@@ -139,7 +143,19 @@ class CustomerStatement(models.Model):
                     "A statement keeps the customer, period and figures it was made with. Make a new statement instead."
                 )
             )
+        if CONFIRMATION_FIELDS & set(vals) and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "A balance confirmation is asked by sending or printing the statement and answered by the "
+                    "customer or with Record Answer; it cannot be written otherwise."
+                )
+            )
         return super().write(vals)
+
+    def _set_confirmation(self, vals):
+        """Write the balance confirmation (see ``CONFIRMATION_FIELDS``), as
+        the steps that ask, answer and resolve it do."""
+        self.sudo().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_received(self):
@@ -347,7 +363,7 @@ class CustomerStatement(models.Model):
             raise UserError(self.env._("%s has no email address.", partner.display_name))
         if request_confirmation:
             self._portal_ensure_token()
-            self.confirmation_state = "requested"
+            self._set_confirmation({"confirmation_state": "requested"})
         content = self._render_pdf()
         filename = self.env._("Statement %(customer)s %(end)s.pdf", customer=partner.display_name, end=self.date_to)
         attachment = self.env["ir.attachment"].create(
@@ -545,7 +561,7 @@ class CustomerStatement(models.Model):
                 )
             vals = {"confirmation_state": "disputed", "confirmed_amount": amount}
         vals.update(customer_comment=comment or False, answered_on=fields.Datetime.now())
-        self.write(vals)
+        self._set_confirmation(vals)
         # The chatter reads in the company's language when the customer
         # answers online, in the accountant's when one records the answer.
         env = self.env
@@ -634,10 +650,11 @@ class CustomerStatement(models.Model):
         }
 
     def action_resolve(self):
+        self.check_access("write")
         for statement in self:
             if statement.confirmation_state != "disputed":
                 raise UserError(self.env._("Only a disputed statement can be resolved."))
-            statement.confirmation_state = "resolved"
+            statement._set_confirmation({"confirmation_state": "resolved"})
 
     def action_open_documents(self):
         """The journal items behind the statement's period."""

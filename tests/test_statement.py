@@ -444,6 +444,11 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         with self.assertRaisesRegex(UserError, "keeps the customer, period and figures it was made with"):
             statement.write({"closing_balance": 750.0})
         self.assertEqual(statement.difference, 50.0)
+        # Nobody answers in the customer's stead but through Record Answer.
+        accountant = new_test_user(self.env, "ledger_statement_writer", groups="account.group_account_invoice")
+        with self.assertRaisesRegex(UserError, "cannot be written otherwise"):
+            statement.with_user(accountant).write({"confirmation_state": "confirmed", "confirmed_amount": 800.0})
+        self.assertEqual((statement.confirmation_state, statement.confirmed_amount), ("resolved", 750.0))
         self.assertTrue(statement.exists())
         draft = self._statement()
         draft.unlink()
@@ -462,7 +467,7 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         )
         with self.assertRaisesRegex(UserError, "not awaiting an answer"):
             statement.with_user(accountant).action_record_answer()
-        statement.confirmation_state = "requested"
+        statement._set_confirmation({"confirmation_state": "requested"})
         action = statement.with_user(accountant).action_record_answer()
         Answer = self.env[action["res_model"]].with_user(accountant).with_context(**action["context"])
         same = Answer.create({"answer": "dispute", "amount": statement.closing_balance})
@@ -509,7 +514,7 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         report = "account_customer_ledger.action_report_customer_statement"
         plain = self._statement()
         self.assertNotIn("Balance Confirmation Reply", Report._render_qweb_html(report, plain.ids)[0].decode())
-        plain.confirmation_state = "requested"
+        plain._set_confirmation({"confirmation_state": "requested"})
         html = Report._render_qweb_html(report, plain.ids)[0].decode()
         reply = html[html.index("Balance Confirmation Reply") :]
         self.assertIn("800.00", reply)
@@ -577,7 +582,9 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         for customer in customers:
             self._post_document(self.env, customer, date(2026, 10, 5), 10.0)
             statements |= self._statement(customer)
-        statements.write({"confirmation_state": "requested", "last_sent_on": fields.Datetime.now() - timedelta(days=8)})
+        statements._set_confirmation(
+            {"confirmation_state": "requested", "last_sent_on": fields.Datetime.now() - timedelta(days=8)}
+        )
         unreachable = statements[-1]
         unreachable.last_sent_on = fields.Datetime.now() - timedelta(days=9)
         progress = []
@@ -715,7 +722,7 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         public = self.env.ref("base.public_user")
 
         def dispute(statement):
-            statement.confirmation_state = "requested"
+            statement._set_confirmation({"confirmation_state": "requested"})
             statement.with_user(public).sudo().with_context(lang="en_US")._answer(
                 False, amount=10.0, comment="Goods not received"
             )
@@ -780,7 +787,7 @@ class TestBalanceConfirmationPortal(HttpCase, StatementCommon):
         statement = env["customer.statement"]._create_for(
             customer, env.company, date.today() - timedelta(days=30), date.today()
         )
-        statement.confirmation_state = "requested"
+        statement._set_confirmation({"confirmation_state": "requested"})
         statement._portal_ensure_token()
         self.opener.cookies["frontend_lang"] = "en_US"
         text = self.url_open(statement.get_portal_url()).text
@@ -799,7 +806,7 @@ class TestBalanceConfirmationPortal(HttpCase, StatementCommon):
         period = (date.today() - timedelta(days=30), date.today())
         mine = Statement._create_for(first, env.company, *period)
         theirs = Statement._create_for(second, env.company, *period)
-        (mine | theirs).write({"confirmation_state": "requested"})
+        (mine | theirs)._set_confirmation({"confirmation_state": "requested"})
         mine._portal_ensure_token()
         theirs._portal_ensure_token()
 

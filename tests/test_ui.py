@@ -284,7 +284,7 @@ class TestCustomerLedgerTour(HttpCase):
         statement = self.env["customer.statement"]._create_for(
             customer, self.env.company, fields.Date.subtract(day, days=1), fields.Date.today()
         )
-        statement.confirmation_state = "requested"
+        statement._set_confirmation({"confirmation_state": "requested"})
         self.start_tour(
             f"/odoo/ledger-statements/{statement.id}",
             "account_customer_ledger_record_answer",

@@ -100,7 +100,7 @@ class CustomerStatementSend(models.TransientModel):
         statements = self._make_statements()
         report = self.env.ref("account_customer_ledger.action_report_customer_statement")
         if self.request_confirmation:
-            statements.confirmation_state = "requested"
+            statements._set_confirmation({"confirmation_state": "requested"})
             report = report.with_context(customer_statement_on_paper=True)
         return report.report_action(statements)
 
