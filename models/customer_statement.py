@@ -154,7 +154,9 @@ class CustomerStatement(models.Model):
 
     def _set_confirmation(self, vals):
         """Write the balance confirmation (see ``CONFIRMATION_FIELDS``), as
-        the steps that ask, answer and resolve it do."""
+        the steps that ask, answer and resolve it do, for a user who may
+        change these statements (the portal answers as the superuser)."""
+        self.check_access("write")
         self.sudo().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -650,7 +652,6 @@ class CustomerStatement(models.Model):
         }
 
     def action_resolve(self):
-        self.check_access("write")
         for statement in self:
             if statement.confirmation_state != "disputed":
                 raise UserError(self.env._("Only a disputed statement can be resolved."))

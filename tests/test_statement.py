@@ -7,7 +7,7 @@ from unittest.mock import patch
 import openpyxl
 
 from odoo import SUPERUSER_ID, Command, fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.modules.migration import load_script
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import format_amount
@@ -437,6 +437,10 @@ class TestStatement(LedgerTestCommon, StatementCommon):
         self.assertEqual(statement.confirmation_state, "disputed")
         self.assertEqual(statement.difference, 50.0)
         self.assertTrue(statement.activity_ids)
+        auditor = new_test_user(self.env, "ledger_statement_auditor", groups="account.group_account_readonly")
+        with self.assertRaises(AccessError):
+            statement.with_user(auditor).action_resolve()
+        self.assertEqual(statement.confirmation_state, "disputed", "reading statements does not resolve them")
         statement.action_resolve()
         self.assertEqual(statement.confirmation_state, "resolved")
         with self.assertRaisesRegex(UserError, "was sent to the customer .* and cannot be deleted"):
