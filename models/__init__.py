@@ -25,3 +25,4 @@ from . import ir_fields
 from . import ir_model_fields
 from . import base
 from . import mail_tracking_value
+from . import ir_module_module

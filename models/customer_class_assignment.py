@@ -3,7 +3,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
-from odoo.tools.translate import _lt
 
 
 class CustomerClassAssignment(models.Model):
@@ -68,7 +67,7 @@ class CustomerClassAssignment(models.Model):
             )
         )
         taken = self.sudo().browse([row[0] for row in rows or ()])
-        translated = self.env["customer.classifier"]._translated
+        reason = self.env["customer.classifier"]._reason
         self.env["customer.class.history"].sudo()._log_changes(
             [
                 {
@@ -77,12 +76,7 @@ class CustomerClassAssignment(models.Model):
                     "dimension_id": assignment.dimension_id.id,
                     "new_class_id": assignment.class_id.id,
                     "rule_id": assignment.rule_id.id,
-                    "reason": translated(
-                        _lt(
-                            "taken over from %(customer)s, merged into this customer",
-                            customer=assignment.partner_id.display_name,
-                        )
-                    ),
+                    "reason": reason("merged", customer=assignment.partner_id.display_name),
                 }
                 for assignment in taken
             ]

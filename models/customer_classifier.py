@@ -1,4 +1,7 @@
+import inspect
 import json
+import re
+import string
 from collections import defaultdict
 from datetime import date
 
@@ -7,12 +10,33 @@ from markupsafe import escape
 from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
-from odoo.tools.translate import _lt
+from odoo.tools.translate import _lt, code_translations
 
 from .customer_class_rule import format_metric
 from .customer_metrics import CREDIT_METRICS, dense_id_condition, window_start
 
 VALUE_TIER_SCORES = {"A": 3, "B": 2, "C": 1}
+
+# Why a class was given, when a rule did not give it: each reason worded
+# from its arguments by ``customer.classifier._reason``, so that a language
+# installed after a reason was written can word it too (``_reword_reasons``).
+REASONS = {
+    "fallback": lambda: _lt("no rule matched: fallback class"),
+    "unmatched": lambda: _lt("no rule matched"),
+    "set": lambda user, date: _lt("set by %(user)s on %(date)s, locked", user=user, date=date),
+    "merged": lambda customer: _lt("taken over from %(customer)s, merged into this customer", customer=customer),
+    "contact": lambda company: _lt("now a contact of %(company)s", company=company),
+}
+# What an argument of a reason may be, when read back from its English text.
+REASON_ARGUMENTS = {"date": r"\d{4}-\d{2}-\d{2}"}
+# The models that keep reasons: the classes, their history, the changes
+# that a preview proposes or a queued classification will apply.
+REASON_MODELS = (
+    "customer.class.assignment",
+    "customer.class.history",
+    "customer.classify.line",
+    "customer.class.run.change",
+)
 
 
 class CustomerClassifier(models.AbstractModel):
@@ -110,6 +134,99 @@ class CustomerClassifier(models.AbstractModel):
         return _without_english_copies(texts)
 
     @api.model
+    def _reason(self, kind, **arguments):
+        """The reason of ``kind`` (a key of ``REASONS``) with its
+        ``arguments``, translated (``{language: text}``)."""
+        return self._translated(REASONS[kind](**arguments))
+
+    @api.model
+    def _reword_reasons(self, lang):
+        """Word in ``lang`` the reasons written before it was installed,
+        which read in English there: a rule's from the rule, when the rule
+        words that English text today (a rule changed since leaves its older
+        reasons in English), the others from the arguments their English
+        text holds. Nothing to do for a language the addon is not translated
+        into: English is read there anyway."""
+        if (
+            lang == "en_US"
+            or lang not in dict(self.env["res.lang"].get_installed())
+            or not code_translations.get_python_translations("account_customer_ledger", lang)
+        ):
+            return
+        english, other = self.with_context(lang="en_US").env, self.with_context(lang=lang).env
+        fixed = []
+        for word in REASONS.values():
+            # The English text with each argument marked, read as a pattern.
+            text = english._(word(**{name: f"\x00{name}\x00" for name in inspect.signature(word).parameters}))
+            pieces = re.split("\x00(\\w+)\x00", text)
+            pattern = "".join(
+                re.escape(piece) if index % 2 == 0 else f"(?P<{piece}>{REASON_ARGUMENTS.get(piece, '.+')})"
+                for index, piece in enumerate(pieces)
+            )
+            fixed.append((re.compile(pattern + r"\Z"), word))
+        rules = {}
+
+        def rule_wording(rule_id):
+            """The rule's reason in English, as a pattern, and in ``lang``."""
+            if rule_id not in rules:
+                rule = self.env["customer.class.rule"].sudo().browse(rule_id).exists()
+                formats = (
+                    [
+                        rule.with_context(lang=code)._reason_format(rule.with_context(lang=code)._compile())
+                        for code in ("en_US", lang)
+                    ]
+                    if rule
+                    else None
+                )
+                rules[rule_id] = formats and (_format_pattern(formats[0]), *formats)
+            return rules[rule_id]
+
+        def reword(rule_id, text):
+            wording = rule_id and rule_wording(rule_id)
+            if wording:
+                pattern, english_format, other_format = wording
+                parsed = pattern.match(text)
+                if parsed and english_format.format(*parsed.groups()) == text:
+                    return other_format.format(*parsed.groups())
+            for pattern, word in fixed:
+                parsed = pattern.match(text)
+                if parsed and english._(word(**parsed.groupdict())) == text:
+                    return other._(word(**parsed.groupdict()))
+            return None
+
+        for model_name in REASON_MODELS:
+            model = self.env[model_name]
+            model.flush_model()
+            rule = SQL.identifier("rule_id") if "rule_id" in model._fields else SQL("NULL::int")
+            ids, texts = [], []
+            for rule_id, text, record_ids in self.env.execute_query(
+                SQL(
+                    """SELECT %s, reason->>'en_US', array_agg(id) FROM %s
+                        WHERE reason ? 'en_US' AND NOT reason ? %s GROUP BY 1, 2""",
+                    rule,
+                    SQL.identifier(model._table),
+                    lang,
+                )
+            ):
+                worded = reword(rule_id, text)
+                if worded and worded != text:
+                    ids += record_ids
+                    texts += [worded] * len(record_ids)
+            if ids:
+                self.env.execute_query(
+                    SQL(
+                        """UPDATE %s record SET reason = record.reason || jsonb_build_object(%s::text, c.text)
+                             FROM unnest(%s::int[], %s::varchar[]) AS c(id, text)
+                            WHERE record.id = c.id""",
+                        SQL.identifier(model._table),
+                        lang,
+                        _array_literal(ids),
+                        _array_literal(texts),
+                    )
+                )
+                model.invalidate_model(["reason"])
+
+    @api.model
     def _company_rules(self, dimension, company):
         """The dimension's active rules that classify this company's
         customers (the company's own and those of every company), in the
@@ -202,9 +319,7 @@ class CustomerClassifier(models.AbstractModel):
                 matchers.append((rule_compiled, members))
             dimension_id = dimension.id
             fallback_id = dimension.fallback_class_id.id
-            fallback_reason = self._translated(
-                _lt("no rule matched: fallback class") if fallback_id else _lt("no rule matched")
-            )
+            fallback_reason = self._reason("fallback" if fallback_id else "unmatched")
             formats = {
                 lang: [
                     rule.with_context(lang=lang)._reason_format(c)
@@ -499,6 +614,18 @@ def _array_literal(values):
             for value in values
         )
         + "}"
+    )
+
+
+def _format_pattern(template):
+    """A pattern that reads a text made by ``template.format(*values)``
+    back into its values (each a group, in order)."""
+    return re.compile(
+        "".join(
+            re.escape(literal) + ("(.+?)" if field is not None else "")
+            for literal, field, _spec, _conversion in string.Formatter().parse(template)
+        )
+        + r"\Z"
     )
 
 

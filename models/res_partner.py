@@ -5,7 +5,6 @@ from lxml.builder import E
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, format_date, formatLang
-from odoo.tools.translate import _lt
 
 from .customer_class import SHORT_NAME
 from .customer_class_dimension import PARTNER_FIELD_PREFIX
@@ -360,7 +359,7 @@ class ResPartner(models.Model):
         assignments = self.env["customer.class.assignment"].sudo().search([("partner_id", "in", contacts.ids)])
         if not assignments:
             return
-        translated = self.env["customer.classifier"]._translated
+        reason = self.env["customer.classifier"]._reason
         self.env["customer.class.history"].sudo()._log_changes(
             [
                 {
@@ -368,12 +367,7 @@ class ResPartner(models.Model):
                     "company_id": assignment.company_id.id,
                     "dimension_id": assignment.dimension_id.id,
                     "old_class_id": assignment.class_id.id,
-                    "reason": translated(
-                        _lt(
-                            "now a contact of %(company)s",
-                            company=assignment.partner_id.commercial_partner_id.display_name,
-                        )
-                    ),
+                    "reason": reason("contact", company=assignment.partner_id.commercial_partner_id.display_name),
                 }
                 for assignment in assignments
             ]
@@ -412,12 +406,8 @@ class ResPartner(models.Model):
         Assignment = self.env["customer.class.assignment"]
         assignments = Assignment._get_assignments(self.browse([p.id for p in new_classes]), company)
         now = fields.Datetime.now()
-        reason = self.env["customer.classifier"]._translated(
-            _lt(
-                "set by %(user)s on %(date)s, locked",
-                user=self.env.user.name,
-                date=fields.Date.to_string(fields.Date.context_today(self)),
-            )
+        reason = self.env["customer.classifier"]._reason(
+            "set", user=self.env.user.name, date=fields.Date.to_string(fields.Date.context_today(self))
         )
         history, changed, set_rows = [], {}, []
         removed = Assignment

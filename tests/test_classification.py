@@ -595,6 +595,50 @@ class TestClassification(LedgerTestCommon):
         with self.assertRaises(AccessError):
             contact.with_user(stranger).get_ledger_figures()
 
+    def test_reasons_given_before_chinese_was_installed_read_in_chinese(self):
+        """Classes given while the database spoke English alone, by a rule,
+        by the fallback or by hand, say why in Chinese once Chinese is
+        installed, with the figures and the names they were given with; the
+        reason of a rule changed since stays as it was given."""
+        self.assertNotIn("zh_CN", dict(self.env["res.lang"].get_installed()))
+        self.env.cr.precommit.clear()
+        wholesale = self.ref("account_customer_ledger.class_customer_type_wholesale")
+        self.big.with_user(self.manager).customer_type_id = wholesale
+        self._wizard().action_apply()
+        rule_b = self.ref("account_customer_ledger.rule_value_tier_b")
+        rule_b.name = "B, renamed"
+        self.env.flush_all()
+
+        def reasons(partner, lang):
+            assignments = partner.with_context(lang=lang).customer_class_assignment_ids
+            history = self._history(partner).with_context(lang=lang).sorted("id")
+            return {a.dimension_id: a.reason for a in assignments}, history.mapped("reason")
+
+        english = {partner: reasons(partner, "en_US") for partner in self.customers}
+        languages = self.env.execute_query(
+            SQL("SELECT DISTINCT jsonb_object_keys(reason) FROM customer_class_assignment WHERE reason IS NOT NULL")
+        )
+        self.assertEqual(languages, [("en_US",)], "written in English alone")
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"])
+
+        today = fields.Date.to_string(fields.Date.context_today(self.manager))
+        big, big_history = reasons(self.big, "zh_CN")
+        self.assertEqual(
+            big,
+            {
+                wholesale.dimension_id: f"由 {self.manager.name} 于 {today} 设置，已锁定",
+                self.tier_dim: "匹配规则 A 级：前 80% 收入：价值等级得分（A=3，B=2，C=1） = 3 ≥ 3",
+            },
+        )
+        self.assertEqual(sorted(big_history), sorted(big.values()), "the history says the same")
+        idle, _history = reasons(self.idle, "zh_CN")
+        self.assertEqual(idle, {self.tier_dim: "无规则匹配：使用默认客户类别"})
+        self.assertEqual(reasons(self.mid, "zh_CN"), english[self.mid], "its rule is no longer the one that gave it")
+        self.assertEqual(
+            {partner: reasons(partner, "en_US") for partner in self.customers}, english, "English stays as it was"
+        )
+
     # ------------------------------------------------------------ rules
 
     def _dimension(self, **vals):
