@@ -164,27 +164,23 @@ class CustomerClassifier(models.AbstractModel):
                 for index, piece in enumerate(pieces)
             )
             fixed.append((re.compile(pattern + r"\Z"), word))
+        every_rule = self.env["customer.class.rule"].sudo().with_context(active_test=False).search([])
         rules = {}
 
-        def rule_wording(rule_id):
+        def rule_wording(rule):
             """The rule's reason in English, as a pattern, and in ``lang``."""
-            if rule_id not in rules:
-                rule = self.env["customer.class.rule"].sudo().browse(rule_id).exists()
-                formats = (
-                    [
-                        rule.with_context(lang=code)._reason_format(rule.with_context(lang=code)._compile())
-                        for code in ("en_US", lang)
-                    ]
-                    if rule
-                    else None
+            if rule not in rules:
+                english_format, other_format = (
+                    rule.with_context(lang=code)._reason_format(rule.with_context(lang=code)._compile())
+                    for code in ("en_US", lang)
                 )
-                rules[rule_id] = formats and (_format_pattern(formats[0]), *formats)
-            return rules[rule_id]
+                rules[rule] = (_format_pattern(english_format), english_format, other_format)
+            return rules[rule]
 
         def reword(rule_id, text):
-            wording = rule_id and rule_wording(rule_id)
-            if wording:
-                pattern, english_format, other_format = wording
+            # A proposed change names no rule: any may have worded it.
+            for rule in every_rule.browse(rule_id) & every_rule if rule_id else every_rule:
+                pattern, english_format, other_format = rule_wording(rule)
                 parsed = pattern.match(text)
                 if parsed and english_format.format(*parsed.groups()) == text:
                     return other_format.format(*parsed.groups())
@@ -197,31 +193,38 @@ class CustomerClassifier(models.AbstractModel):
         for model_name in REASON_MODELS:
             model = self.env[model_name]
             model.flush_model()
-            rule = SQL.identifier("rule_id") if "rule_id" in model._fields else SQL("NULL::int")
-            ids, texts = [], []
-            for rule_id, text, record_ids in self.env.execute_query(
-                SQL(
-                    """SELECT %s, reason->>'en_US', array_agg(id) FROM %s
-                        WHERE reason ? 'en_US' AND NOT reason ? %s GROUP BY 1, 2""",
-                    rule,
-                    SQL.identifier(model._table),
-                    lang,
-                )
-            ):
-                worded = reword(rule_id, text)
-                if worded and worded != text:
-                    ids += record_ids
-                    texts += [worded] * len(record_ids)
-            if ids:
-                self.env.execute_query(
+            rule = SQL("record.rule_id") if "rule_id" in model._fields else SQL("NULL::int")
+            # Reasons repeat (the same rule, the same figures): each text is
+            # worded once, and written to every row that holds it.
+            reworded = [
+                (rule_id, text, worded)
+                for rule_id, text in self.env.execute_query(
                     SQL(
-                        """UPDATE %s record SET reason = record.reason || jsonb_build_object(%s::text, c.text)
-                             FROM unnest(%s::int[], %s::varchar[]) AS c(id, text)
-                            WHERE record.id = c.id""",
+                        """SELECT DISTINCT %s, reason->>'en_US' FROM %s record
+                            WHERE reason ? 'en_US' AND NOT reason ? %s""",
+                        rule,
                         SQL.identifier(model._table),
                         lang,
-                        _array_literal(ids),
-                        _array_literal(texts),
+                    )
+                )
+                if (worded := reword(rule_id, text)) and worded != text
+            ]
+            if reworded:
+                rule_ids, texts, worded = zip(*reworded, strict=True)
+                self.env.execute_query(
+                    SQL(
+                        """UPDATE %(table)s record
+                              SET reason = record.reason || jsonb_build_object(%(lang)s::text, c.worded)
+                             FROM unnest(%(rules)s::int[], %(texts)s::varchar[], %(worded)s::varchar[])
+                                  AS c(rule_id, text, worded)
+                            WHERE record.reason->>'en_US' = c.text AND %(rule)s IS NOT DISTINCT FROM c.rule_id
+                              AND NOT record.reason ? %(lang)s""",
+                        table=SQL.identifier(model._table),
+                        lang=lang,
+                        rules=_array_literal(rule_ids),
+                        texts=_array_literal(texts),
+                        worded=_array_literal(worded),
+                        rule=rule,
                     )
                 )
                 model.invalidate_model(["reason"])

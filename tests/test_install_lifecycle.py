@@ -5,6 +5,7 @@ a throwaway database name); Odoo's own test runner does not import it.
 """
 
 import os
+import re
 import shlex
 import subprocess
 from contextlib import closing
@@ -131,7 +132,9 @@ def _execute(db, sql, params=None):
 
 def test_upgrade_keeps_the_reasons_written_before(demo_copy_db):
     """Reasons written before 18.0.1.0.4 were plain text in their writer's
-    language; after the upgrade they read as written, in every language."""
+    language; after the upgrade they read as written, in every language,
+    and an English one is worded in Chinese too once the update has loaded
+    the Chinese terms."""
     db = demo_copy_db
     # The reasons as 18.0.1.0.3 stored them, one written in Chinese.
     for table in ("customer_class_assignment", "customer_class_history"):
@@ -160,9 +163,11 @@ def test_upgrade_keeps_the_reasons_written_before(demo_copy_db):
     proc = _odoo("shell", "-d", db, "--no-http", "--log-level=warn", stdin=script)
     assert proc.returncode == 0, proc.stderr[-4000:]
     read = [line.split(" ", 3)[1:] for line in proc.stdout.splitlines() if line.startswith("REASON ")]
+    chinese = read[1][2]
+    assert re.match("(匹配规则|无规则匹配|由 )", chinese), chinese
     assert read == [
         [str(line_id), "en_US", english],
-        [str(line_id), "zh_CN", english],
+        [str(line_id), "zh_CN", chinese],
         [str(chinese_id), "en_US", "由 张三 于 2026-01-05 设置，已锁定"],
         [str(chinese_id), "zh_CN", "由 张三 于 2026-01-05 设置，已锁定"],
     ]
