@@ -35,7 +35,12 @@ class CustomerClassHistory(models.Model):
     # ``date`` and ``user_id`` say when and by whom; rows are never written.
     _log_access = False
 
-    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True, readonly=True)
+    # A customer deleted (one never invoiced) leaves its history behind,
+    # under the name it had (``_keep_deleted_customers``).
+    partner_id = fields.Many2one("res.partner", ondelete="set null", index=True, readonly=True)
+    partner_name = fields.Char(
+        string="Deleted Customer", readonly=True, help="The name of the customer, kept when it was deleted."
+    )
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade", index=True, readonly=True)
     dimension_id = fields.Many2one("customer.class.dimension", required=True, ondelete="cascade", readonly=True)
     old_class_id = fields.Many2one("customer.class", string="From", ondelete="set null", readonly=True)
@@ -73,6 +78,22 @@ class CustomerClassHistory(models.Model):
             lines.invalidate_recordset(["reason"])
         return lines
 
+    @api.model
+    def _keep_deleted_customers(self, partners):
+        """Before ``partners`` are deleted: their history stays, under their
+        names (the only write a history line ever takes)."""
+        self.flush_model()
+        self.env["res.partner"].flush_model(["complete_name"])
+        self.env.execute_query(
+            SQL(
+                """UPDATE customer_class_history history SET partner_name = partner.complete_name
+                     FROM res_partner partner
+                    WHERE history.partner_id = partner.id AND partner.id = ANY(%s)""",
+                partners.ids,
+            )
+        )
+        self.invalidate_model(["partner_name"])
+
     @api.depends("metrics")
     def _compute_metrics_html(self):
         """The snapshot as a table, in the rules' order and words."""
@@ -104,7 +125,7 @@ class CustomerClassSnapshot(models.Model):
     _order = "date desc, id desc"
     _log_access = False
 
-    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True, readonly=True)
+    partner_id = fields.Many2one("res.partner", ondelete="set null", index=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade", readonly=True)
     date = fields.Datetime(required=True, readonly=True)
     metrics = fields.Json(readonly=True)

@@ -344,6 +344,11 @@ class ResPartner(models.Model):
             self._settle_classes_of_moved_partners()
         return result
 
+    def unlink(self):
+        """A customer deleted keeps its classification history, under its name."""
+        self.env["customer.class.history"]._keep_deleted_customers(self)
+        return super().unlink()
+
     def _settle_classes_of_moved_partners(self):
         """After these partners were given another company, or none.
         Customers that became contacts of a company hold no classes of

@@ -597,6 +597,24 @@ class TestClassification(LedgerTestCommon):
         with self.assertRaises(AccessError):
             contact.with_user(stranger).get_ledger_figures()
 
+    def test_deleted_customer_leaves_its_history(self):
+        """A customer never invoiced, classified, then deleted: its history
+        stays, under the name it had, with the figures it was classified
+        on, and is found by that name."""
+        self._wizard().action_apply()
+        logged = self._history(self.idle)
+        self.assertEqual(logged.new_class_id, self.tier_c)
+        self.idle.unlink()
+        History = self.env["customer.class.history"]
+        self.assertEqual(logged.exists(), logged)
+        self.assertFalse(logged.partner_id)
+        self.assertEqual(logged.partner_name, "Idle Co")
+        self.assertEqual(logged.metrics["revenue"], 0)
+        self.assertEqual(History.search([("partner_name", "ilike", "idle")]), logged)
+        self.assertFalse(self._history(self.big).partner_name, "the others' lines are as they were")
+        with self.assertRaisesRegex(UserError, "cannot be changed"):
+            logged.partner_name = "Someone else"
+
     def test_reasons_given_before_chinese_was_installed_read_in_chinese(self):
         """Classes given while the database spoke English alone, by a rule,
         by the fallback or by hand, say why in Chinese once Chinese is
@@ -1591,7 +1609,15 @@ class TestClassificationRace(TransactionCase):
                 )
         finally:
             with committed_env(self.registry, company_id) as env:
-                env["res.partner"].browse(partner_id).unlink()
+                self._delete_committed_customer(env, partner_id)
+
+    @staticmethod
+    def _delete_committed_customer(env, partner_id):
+        """Delete a customer a test committed, with the classification
+        history it would leave behind (which nobody deletes otherwise)."""
+        for table in ("customer_class_history", "customer_class_snapshot"):
+            env.execute_query(SQL("DELETE FROM %s WHERE partner_id = %s", SQL.identifier(table), partner_id))
+        env["res.partner"].browse(partner_id).unlink()
 
     def _classify_committed(self, company_id, dimension_id, partner_id):
         """Classify one customer in one dimension in a transaction of its own,
@@ -1640,7 +1666,7 @@ class TestClassificationRace(TransactionCase):
                 )
         finally:
             with committed_env(self.registry, company_id) as env:
-                env["res.partner"].browse(partner_id).unlink()
+                self._delete_committed_customer(env, partner_id)
 
     def test_class_of_added_dimension_set_by_hand_while_a_classification_commits(self):
         """As above, in a dimension an administrator added (its partner
@@ -1679,7 +1705,7 @@ class TestClassificationRace(TransactionCase):
                 )
         finally:
             with committed_env(self.registry, company_id) as env:
-                env["res.partner"].browse(partner_id).unlink()
+                self._delete_committed_customer(env, partner_id)
                 env["customer.class.dimension"].browse(ids[0]).unlink()
 
     def test_scheduled_batch_that_clashes_is_done_again_at_once(self):
@@ -1726,4 +1752,4 @@ class TestClassificationRace(TransactionCase):
         finally:
             with committed_env(self.registry, company_id) as env:
                 env["customer.class.run"].browse(run_id).unlink()
-                env["res.partner"].browse(partner_id).unlink()
+                self._delete_committed_customer(env, partner_id)
