@@ -186,6 +186,13 @@ class TestClassification(LedgerTestCommon):
         # Running again changes nothing and logs nothing more.
         self._wizard().action_apply()
         self.assertEqual(len(self._history()), 4)
+        # The history's filters: the fallback is the classification's too.
+        search = etree.fromstring(
+            self.env["customer.class.history"].get_views([(False, "search")])["views"]["search"]["arch"]
+        )
+        for name, expected in (("by_hand", manual), ("by_rule", self._history() - manual)):
+            (domain,) = search.xpath(f"//filter[@name='{name}']/@domain")
+            self.assertEqual(self._history().filtered_domain(safe_eval(domain)), expected, name)
 
     def test_reasons_read_in_each_users_language(self):
         """A manager working in English classifies; a colleague working in
