@@ -30,12 +30,14 @@ class CustomerCreditEngine(models.AbstractModel):
     # Exposure
     # ------------------------------------------------------------------
     @api.model
-    def _exposure_query(self, company, partner_ids=None, today=None, exclude_move_ids=()):
+    def _exposure_query(self, company, partner_ids=None, today=None, exclude_move_ids=(), as_of=None):
         """One grouped query: a row per commercial partner with its open
         receivable, overdue part, unapplied credits and draft invoices, in
         the company's whole group; the tolerance and the netting are the
-        company's own."""
-        today = today or fields.Date.context_today(self)
+        company's own. With ``as_of`` (a past date), what was open on that
+        date instead, as the aged receivable reckons it, and no drafts (those
+        of that date are not known)."""
+        today = as_of or today or fields.Date.context_today(self)
         overdue_before = today - timedelta(days=max(company.customer_credit_overdue_tolerance, 0))
         if partner_ids is None:
             line_scope = draft_scope = SQL("TRUE")
@@ -47,26 +49,35 @@ class CustomerCreditEngine(models.AbstractModel):
             draft_scope = SQL("move.commercial_partner_id = ANY(%s)", ids)
         if exclude_move_ids:
             draft_scope = SQL("%s AND move.id != ALL(%s)", draft_scope, list(exclude_move_ids))
+        if as_of:
+            open_lines = self.env["customer.aging.engine"]._items_query(company, as_of, partner_ids)
+            draft_scope = SQL("FALSE")
+        else:
+            open_lines = SQL(
+                """SELECT partner.commercial_partner_id AS partner_id, line.amount_residual AS residual,
+                          COALESCE(line.date_maturity, line.date) AS date_maturity
+                     FROM account_move_line line
+                     JOIN account_account account ON account.id = line.account_id
+                     JOIN res_partner partner ON partner.id = line.partner_id
+                    WHERE line.company_id = ANY(%s)
+                      AND line.parent_state = 'posted'
+                      AND account.account_type = 'asset_receivable'
+                      AND NOT line.reconciled
+                      AND %s""",
+                company._customer_ledger_group().ids,
+                line_scope,
+            )
         net = company.customer_credit_net_unapplied
         return SQL(
             """
             WITH items AS (
-                SELECT partner.commercial_partner_id AS partner_id,
-                       COALESCE(SUM(line.amount_residual) FILTER (WHERE line.amount_residual > 0), 0)
-                           AS open_receivable,
-                       COALESCE(SUM(line.amount_residual) FILTER (
-                           WHERE line.amount_residual > 0
-                             AND COALESCE(line.date_maturity, line.date) < %(overdue_before)s), 0) AS overdue,
-                       COALESCE(-SUM(line.amount_residual) FILTER (WHERE line.amount_residual < 0), 0) AS unapplied
-                  FROM account_move_line line
-                  JOIN account_account account ON account.id = line.account_id
-                  JOIN res_partner partner ON partner.id = line.partner_id
-                 WHERE line.company_id = ANY(%(group)s)
-                   AND line.parent_state = 'posted'
-                   AND account.account_type = 'asset_receivable'
-                   AND NOT line.reconciled
-                   AND %(line_scope)s
-                 GROUP BY partner.commercial_partner_id
+                SELECT line.partner_id,
+                       COALESCE(SUM(line.residual) FILTER (WHERE line.residual > 0), 0) AS open_receivable,
+                       COALESCE(SUM(line.residual) FILTER (
+                           WHERE line.residual > 0 AND line.date_maturity < %(overdue_before)s), 0) AS overdue,
+                       COALESCE(-SUM(line.residual) FILTER (WHERE line.residual < 0), 0) AS unapplied
+                  FROM (%(open_lines)s) line
+                 GROUP BY line.partner_id
             ),
             drafts AS (
                 SELECT move.commercial_partner_id AS partner_id, SUM(move.amount_total_signed) AS draft
@@ -89,19 +100,20 @@ class CustomerCreditEngine(models.AbstractModel):
             """,
             group=company._customer_ledger_group().ids,
             overdue_before=overdue_before,
-            line_scope=line_scope,
+            open_lines=open_lines,
             draft_scope=draft_scope,
             net=bool(net),
         )
 
     @api.model
-    def _get_exposure(self, company, partner_ids=None, today=None, exclude_move_ids=()):
+    def _get_exposure(self, company, partner_ids=None, today=None, exclude_move_ids=(), as_of=None):
         """``{commercial partner id: {open_receivable, overdue, unapplied,
-        draft, exposure}}`` for ``partner_ids`` (all customers if None)."""
-        for model in ("account.move", "account.move.line"):
+        draft, exposure}}`` for ``partner_ids`` (all customers if None); see
+        :meth:`_exposure_query` for ``as_of``."""
+        for model in ("account.move", "account.move.line", "account.partial.reconcile"):
             self.env[model].flush_model()
         self.env["res.partner"].flush_model(["commercial_partner_id"])
-        self.env.cr.execute(self._exposure_query(company, partner_ids, today, exclude_move_ids))
+        self.env.cr.execute(self._exposure_query(company, partner_ids, today, exclude_move_ids, as_of))
         exposure = {}
         for row in self.env.cr.dictfetchall():
             partner_id = row.pop("partner_id")

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 # Shares of revenue that close value tiers A and B (Pareto): A holds the
@@ -148,16 +148,9 @@ class CustomerMetrics(models.AbstractModel):
             ),
             lateness AS (%(lateness)s),
             open_items AS (
-                SELECT line.partner_id, SUM(line.amount_residual) AS open_balance
-                  FROM account_move_line line
-                  JOIN account_account account ON account.id = line.account_id
-                 WHERE line.company_id = %(company)s
-                   AND line.parent_state = 'posted'
-                   AND account.account_type = 'asset_receivable'
-                   AND NOT line.reconciled
-                   AND line.date <= %(date_to)s
-                   AND %(items_scope)s
-                 GROUP BY line.partner_id
+                SELECT partner_id, SUM(amount) AS open_balance
+                  FROM (%(open_amounts)s) open_amounts
+                 GROUP BY partner_id
             ),
             base AS (
                 SELECT p.id AS partner_id,
@@ -213,6 +206,7 @@ class CustomerMetrics(models.AbstractModel):
             output_scope=output_scope,
             items_scope=items_scope,
             lateness=self._lateness_query(company, date_from, date_to, items_scope),
+            open_amounts=self._open_amounts_query(company, date_to, items_scope),
             # One index range each.
             docs=SQL(" UNION ALL ").join(
                 SQL(
@@ -232,6 +226,48 @@ class CustomerMetrics(models.AbstractModel):
             ),
             tier_a=TIER_A_SHARE,
             tier_b=TIER_B_SHARE,
+        )
+
+    @api.model
+    def _open_amounts_query(self, company, date_to, items_scope):
+        """What the customers whose receivable lines match ``items_scope``
+        (SQL on ``line``) owed on ``date_to``, as rows ``partner_id, amount``
+        to be summed: the residual of the items open today, plus what was
+        settled on them after ``date_to`` (a reconciliation dated later:
+        an item paid since was still open on the date, and a payment applied
+        since was still unapplied). On today's date nothing is added back."""
+        receivable = SQL(
+            """line.company_id = %s
+               AND line.parent_state = 'posted'
+               AND line.date <= %s
+               AND line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+               AND %s""",
+            company.id,
+            date_to,
+            items_scope,
+        )
+        settled_later = [
+            SQL(
+                """SELECT line.partner_id, %s * part.amount AS amount
+                     FROM account_partial_reconcile part
+                     JOIN account_move_line line ON line.id = %s
+                    WHERE part.max_date > %s AND %s""",
+                sign,
+                SQL.identifier("part", column),
+                date_to,
+                receivable,
+            )
+            for column, sign in (("debit_move_id", 1), ("credit_move_id", -1))
+        ]
+        return SQL(" UNION ALL ").join(
+            [
+                SQL(
+                    "SELECT line.partner_id, line.amount_residual AS amount FROM account_move_line line"
+                    " WHERE NOT line.reconciled AND %s",
+                    receivable,
+                ),
+                *settled_later,
+            ]
         )
 
     @api.model
@@ -329,7 +365,8 @@ class CustomerMetrics(models.AbstractModel):
         """Payment behaviour of ``partner_ids`` (commercial partners) in
         ``company``, with one grouped query plus the credit engine's exposure
         and limits: ``{partner id: {late_share, overdue_ratio, dso,
-        max_days_overdue, utilisation}}``.
+        max_days_overdue, utilisation}}``, as things stood on ``date_to``:
+        a payment applied after it had not paid the invoice yet.
 
         - late_share: % of the window's invoices paid after their due date,
           or still open past it;
@@ -337,7 +374,8 @@ class CustomerMetrics(models.AbstractModel):
           ``date_to``;
         - dso: open receivable / invoiced in the window x days in the window;
         - max_days_overdue: age past due of the oldest open item;
-        - utilisation: exposure / credit limit in % (0 without a limit).
+        - utilisation: exposure / credit limit in % (0 without a limit);
+          on a past ``date_to``, what was open on it / today's limit.
           The limit is the one the customer has apart from its credit
           grade: a grade's default limit measured against would feed the
           grade back into itself (a lower grade, a lower limit, a higher
@@ -351,13 +389,21 @@ class CustomerMetrics(models.AbstractModel):
         query = SQL(
             """
             WITH invoice_lines AS (
+                -- As on date_to: a payment applied after it did not pay
+                -- the invoice yet.
                 SELECT move.commercial_partner_id AS partner_id, line.id, line.date_maturity,
-                       line.amount_residual, line.reconciled, move.invoice_date, move.amount_total_signed,
-                       (SELECT MAX(part.max_date) FROM account_partial_reconcile part
-                         WHERE part.debit_move_id = line.id) AS paid_on
+                       line.amount_residual + COALESCE(settled.later, 0) AS amount_residual,
+                       line.reconciled AND settled.later IS NULL AS reconciled,
+                       move.invoice_date, move.amount_total_signed, settled.paid_on
                   FROM account_move move
                   JOIN account_move_line line ON line.move_id = move.id
                   JOIN account_account account ON account.id = line.account_id
+                  CROSS JOIN LATERAL (
+                      SELECT MAX(part.max_date) FILTER (WHERE part.max_date <= %(date_to)s) AS paid_on,
+                             SUM(part.amount) FILTER (WHERE part.max_date > %(date_to)s) AS later
+                        FROM account_partial_reconcile part
+                       WHERE part.debit_move_id = line.id
+                  ) settled
                  WHERE move.company_id = %(company)s
                    AND move.state = 'posted'
                    AND move.move_type = 'out_invoice'
@@ -390,7 +436,10 @@ class CustomerMetrics(models.AbstractModel):
         )
         days = (date_to - date_from).days + 1
         engine = self.env["customer.credit.engine"]
-        exposure = engine._get_exposure(company, ids, today=date_to)
+        # On a past date, what the customer owed then; on today's, its
+        # exposure as the posting check reckons it (drafts included).
+        as_of = date_to if date_to < fields.Date.context_today(self) else None
+        exposure = engine._get_exposure(company, ids, today=date_to, as_of=as_of)
         limits = engine._get_limits(company, self.env["res.partner"].browse(ids), with_grade=False)
         result = {}
         for row in self._execute_without_jit(query):

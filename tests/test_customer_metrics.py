@@ -1,7 +1,9 @@
 from datetime import date
 
+from odoo import Command, fields
 from odoo.tests import tagged
 
+from ..models.customer_metrics import window_start
 from .common import LedgerTestCommon
 
 
@@ -147,6 +149,59 @@ class TestCustomerMetrics(LedgerTestCommon):
         # and the 1,000 paid 20 days late were late.
         self.assertAlmostEqual(credit["overdue_ratio"], 100)
         self.assertAlmostEqual(credit["late_share"], 100 * 2 / 3)
+
+    def test_figures_as_of_a_past_date(self):
+        """Classified as of an earlier date, a customer's open balance,
+        overdue share, oldest overdue item, late share and credit use are
+        those of that date: a payment applied later had not paid yet, and
+        today's draft invoices were not there."""
+        customer = self.env["res.partner"].create({"name": "Metrics paid in two"})
+        customer.with_company(self.company).write({"customer_credit_policy": "fixed", "credit_limit": 2000.0})
+        invoice = self._invoice(customer, "2026-04-01", 1000, due="2026-04-30")
+        for day, amount in (("2026-04-10", 400), ("2026-06-10", 600)):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": day, "amount": amount})._create_payments()
+        self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": "2026-04-02",
+                "invoice_line_ids": [Command.create({"name": "Draft", "price_unit": 500, "tax_ids": []})],
+            }
+        )
+        Metrics = self.env["customer.metrics"]
+
+        def on(day):
+            day = date.fromisoformat(day)
+            start = window_start(day, 12)
+            figures = Metrics._compute_metrics(self.company, start, day, partner_ids=customer.ids)[customer.id]
+            whole = Metrics._compute_metrics(self.company, start, day)[customer.id]
+            self.assertEqual(figures, whole, "a customer alone as in the whole ledger")
+            credit = Metrics._compute_credit_metrics(self.company, start, day, customer.ids)[customer.id]
+            aged = self.env["customer.aging.engine"]._open_items(self.company, day, partner_ids=customer.ids)
+            self.assertAlmostEqual(figures["open_balance"], sum(item["residual"] for item in aged))
+            return figures["open_balance"], credit
+
+        balance, credit = on("2026-04-05")
+        self.assertAlmostEqual(balance, 1000)
+        self.assertEqual((credit["late_share"], credit["overdue_ratio"]), (0, 0), "not due yet")
+        self.assertAlmostEqual(credit["utilisation"], 50)
+        balance, credit = on("2026-04-20")
+        self.assertAlmostEqual(balance, 600)
+        self.assertAlmostEqual(credit["utilisation"], 30)
+        balance, credit = on("2026-05-15")
+        self.assertAlmostEqual(balance, 600)
+        self.assertEqual((credit["late_share"], credit["overdue_ratio"]), (100, 100))
+        self.assertEqual(credit["max_days_overdue"], 15)
+        balance, credit = on("2026-07-01")
+        self.assertAlmostEqual(balance, 0)
+        self.assertEqual((credit["overdue_ratio"], credit["max_days_overdue"], credit["utilisation"]), (0, 0, 0))
+        self.assertEqual(credit["late_share"], 100, "paid in full 41 days after its due date")
+        # Today, the exposure the posting check uses: the draft invoice.
+        today = fields.Date.context_today(customer)
+        credit = Metrics._compute_credit_metrics(self.company, window_start(today, 12), today, customer.ids)
+        self.assertAlmostEqual(credit[customer.id]["utilisation"], 25)
 
     def test_clv_projection(self):
         metrics = self._metrics()

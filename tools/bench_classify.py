@@ -20,7 +20,8 @@ from odoo.tools import SQL
 
 # The metrics behind classification written as one plain query, without the
 # addon: revenue, invoices, first/last invoice, lifetime revenue, lateness,
-# open balance, R/F/M quintile scores and the Pareto tier.
+# open balance on the date (reconciliations dated later added back), R/F/M
+# quintile scores and the Pareto tier.
 BARE_SQL = """
 WITH docs AS (
     SELECT commercial_partner_id AS partner_id, move_type, invoice_date, amount_untaxed_signed AS amount
@@ -44,11 +45,20 @@ WITH docs AS (
        AND p.max_date BETWEEN %(date_from)s AND %(date_to)s
      GROUP BY l.partner_id
 ), open_items AS (
-    SELECT l.partner_id, SUM(l.amount_residual) AS open_balance
-      FROM account_move_line l JOIN account_account a ON a.id = l.account_id
-     WHERE l.company_id = %(company)s AND l.parent_state = 'posted' AND a.account_type = 'asset_receivable'
-       AND NOT l.reconciled AND l.date <= %(date_to)s
-     GROUP BY l.partner_id
+    SELECT partner_id, SUM(amount) AS open_balance FROM (
+        SELECT l.partner_id, l.amount_residual AS amount
+          FROM account_move_line l JOIN account_account a ON a.id = l.account_id
+         WHERE l.company_id = %(company)s AND l.parent_state = 'posted' AND a.account_type = 'asset_receivable'
+           AND NOT l.reconciled AND l.date <= %(date_to)s
+        UNION ALL
+        SELECT l.partner_id, CASE WHEN l.id = p.debit_move_id THEN p.amount ELSE -p.amount END
+          FROM account_partial_reconcile p
+          JOIN account_move_line l ON l.id IN (p.debit_move_id, p.credit_move_id)
+          JOIN account_account a ON a.id = l.account_id
+         WHERE p.max_date > %(date_to)s
+           AND l.company_id = %(company)s AND l.parent_state = 'posted' AND a.account_type = 'asset_receivable'
+           AND l.date <= %(date_to)s
+    ) open_amounts GROUP BY partner_id
 ), base AS (
     SELECT p.id AS partner_id, agg.revenue, agg.invoices, agg.first_date, agg.last_date, agg.lifetime,
            late.days, open_items.open_balance
