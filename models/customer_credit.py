@@ -370,13 +370,36 @@ class CustomerCreditEngine(models.AbstractModel):
                 exception._consume(amount, partner_moves, snapshot)
                 continue
             message = self._block_message(partner, partner_moves, figures, (limit, source, amount), reasons, currency)
+            note = self._block_note(company, partner, partner_moves, figures, amount)
             if company.customer_credit_mode == "warn":
                 self.env["customer.credit.log"]._record(
-                    "warned", company, partner, snapshot, moves=partner_moves, note=message
+                    "warned", company, partner, snapshot, moves=partner_moves, note=note
                 )
                 continue
-            self.env["customer.credit.log"]._record_blocked(company, partner, snapshot, partner_moves, message)
+            self.env["customer.credit.log"]._record_blocked(company, partner, snapshot, partner_moves, note)
             raise UserError(message)
+
+    @api.model
+    def _block_note(self, company, partner, moves, figures, amount):
+        """The message of a refused or warned posting in each language the
+        log keeps (``{language: text}``, see
+        ``customer.classifier._translated``): whoever reads the credit log
+        reads it in their own language, as the poster read it in theirs."""
+
+        def word(env):
+            engine = self.with_env(env)
+            limit, hold, source = engine._get_limits(company, partner)[partner.id]
+            reasons = engine._breaches(company, figures, limit, hold)
+            return engine._block_message(
+                partner.with_env(env),
+                moves.with_env(env),
+                figures,
+                (limit, source, amount),
+                reasons,
+                company.currency_id,
+            )
+
+        return self.env["customer.classifier"]._translated(word)
 
     @api.model
     def _breaches(self, company, figures, limit, hold):

@@ -1,5 +1,7 @@
 import logging
 
+from psycopg2.extras import Json
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -43,7 +45,9 @@ class CustomerCreditLog(models.Model):
     draft = fields.Monetary(string="Draft Invoices", readonly=True)
     unapplied = fields.Monetary(string="Unapplied Credits", readonly=True)
     exposure = fields.Monetary(readonly=True)
-    note = fields.Text(readonly=True)
+    # The decision's message in every installed language (see
+    # ``customer.credit.engine._block_note``); a person's words as written.
+    note = fields.Text(readonly=True, translate=True)
 
     def write(self, vals):
         if self:
@@ -74,14 +78,26 @@ class CustomerCreditLog(models.Model):
             "draft": snapshot.get("draft", 0.0),
             "unapplied": snapshot.get("unapplied", 0.0),
             "exposure": snapshot.get("exposure", 0.0),
-            "note": note,
+            "note": note["en_US"] if isinstance(note, dict) else note,
             "user_id": self.env.uid,
         }
+
+    @staticmethod
+    def _translate_note(line, note):
+        """Give the new ``line`` its ``note`` in each language, when it is
+        worded in several (``{language: text}``): stored as such, since a
+        line takes no write."""
+        if isinstance(note, dict) and len(note) > 1:
+            line.flush_recordset(["note"])
+            line.env.execute_query(SQL("UPDATE customer_credit_log SET note = %s WHERE id = %s", Json(note), line.id))
+            line.invalidate_recordset(["note"])
+        return line
 
     @api.model
     def _record(self, event, company, partner, snapshot, moves=None, note=None, exception=None):
         """Log a decision in the current transaction."""
-        return self.sudo().create(self._values(event, company, partner, snapshot, moves, note, exception))
+        line = self.sudo().create(self._values(event, company, partner, snapshot, moves, note, exception))
+        return self._translate_note(line, note)
 
     @api.model
     def _record_blocked(self, company, partner, snapshot, moves, note):
@@ -98,7 +114,7 @@ class CustomerCreditLog(models.Model):
                         if not cr.fetchone():
                             vals[fname] = False
                 env = self.env(cr=cr, su=True)
-                env[self._name].create(vals)
+                self._translate_note(env[self._name].create(vals), note)
         except Exception:
             # The refusal matters more than its log line: never let a failing
             # log hide the message the user must read.

@@ -289,6 +289,28 @@ class TestCreditControl(LedgerTestCommon):
         self.company.customer_credit_net_unapplied = True
         self.assertEqual(self._post(400.0).state, "posted", "900 - 300 + 400 = 1,000")
 
+    def test_logged_refusal_reads_in_each_readers_language(self):
+        """A refusal is logged in every installed language: the poster read
+        it in English, a credit manager who reads Chinese reads the same
+        refusal, figures and limit in Chinese; a warning likewise."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["account_customer_ledger"], ["zh_CN"], overwrite=True)
+        self._post(600.0)
+        message = self._refused(self._draft(500.0))
+        log = self._log("blocked")
+        self.assertEqual(log.with_context(lang="en_US").note, message)
+        chinese = log.with_context(lang="zh_CN").note
+        self.assertIn("过账后的信用占用 $\xa01,100.00 超出信用额度 $\xa01,000.00", chinese)
+        self.assertIn("客户自有额度", chinese)  # where the limit comes from
+        self.assertIn("请先收款", chinese)
+        self.assertNotIn("exposure", chinese)
+        # A poster who reads Chinese, warned: the English reader reads English.
+        self.company.customer_credit_mode = "warn"
+        self._draft(500.0, partner=self.contact).with_context(lang="zh_CN").action_post()
+        warned = self._log("warned").with_context(lang="en_US")
+        self.assertIn("exceeds the credit limit of", warned.note)
+        self.assertIn("超出信用额度", warned.with_context(lang="zh_CN").note)
+
     def test_warn_mode_posts_and_logs(self):
         self.company.customer_credit_mode = "warn"
         self.assertEqual(self._post(1500.0).state, "posted")

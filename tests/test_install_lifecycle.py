@@ -131,10 +131,10 @@ def _execute(db, sql, params=None):
 
 
 def test_upgrade_keeps_the_reasons_written_before(demo_copy_db):
-    """Reasons written before 18.0.1.0.4 were plain text in their writer's
-    language; after the upgrade they read as written, in every language,
-    and an English one is worded in Chinese too once the update has loaded
-    the Chinese terms."""
+    """Reasons written before 18.0.1.0.4, and credit log notes before
+    18.0.1.0.9, were plain text in their writer's language; after the
+    upgrade they read as written, in every language, and an English reason
+    is worded in Chinese too once the update has loaded the Chinese terms."""
     db = demo_copy_db
     # The reasons as 18.0.1.0.3 stored them, one written in Chinese.
     for table in ("customer_class_assignment", "customer_class_history"):
@@ -143,6 +143,11 @@ def test_upgrade_keeps_the_reasons_written_before(demo_copy_db):
         db, "SELECT id, reason FROM customer_class_history WHERE reason IS NOT NULL ORDER BY id LIMIT 1"
     )
     (chinese_id,) = _query(db, "SELECT max(id) FROM customer_class_history")[0]
+    # The credit log's notes were plain text before 18.0.1.0.9 too.
+    _execute(db, "ALTER TABLE customer_credit_log ALTER COLUMN note TYPE text USING note->>'en_US'")
+    ((log_id, note),) = _query(
+        db, "SELECT id, note FROM customer_credit_log WHERE note IS NOT NULL ORDER BY id LIMIT 1"
+    )
     _execute(
         db,
         "UPDATE customer_class_history SET reason = %s WHERE id = %s",
@@ -159,6 +164,8 @@ def test_upgrade_keeps_the_reasons_written_before(demo_copy_db):
         f"for line_id in ({line_id}, {chinese_id}):\n"
         "    for lang in ('en_US', 'zh_CN'):\n"
         "        print('REASON', line_id, lang, History.with_context(lang=lang).browse(line_id).reason)\n"
+        "for lang in ('en_US', 'zh_CN'):\n"
+        f"    print('NOTE', lang, env['customer.credit.log'].with_context(lang=lang).browse({log_id}).note)\n"
     )
     proc = _odoo("shell", "-d", db, "--no-http", "--log-level=warn", stdin=script)
     assert proc.returncode == 0, proc.stderr[-4000:]
@@ -170,6 +177,10 @@ def test_upgrade_keeps_the_reasons_written_before(demo_copy_db):
         [str(line_id), "zh_CN", chinese],
         [str(chinese_id), "en_US", "由 张三 于 2026-01-05 设置，已锁定"],
         [str(chinese_id), "zh_CN", "由 张三 于 2026-01-05 设置，已锁定"],
+    ]
+    assert [line.split(" ", 2)[1:] for line in proc.stdout.splitlines() if line.startswith("NOTE ")] == [
+        ["en_US", note],
+        ["zh_CN", note],
     ]
     odoo.sql_db.close_db(db)
 
