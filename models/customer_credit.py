@@ -355,11 +355,10 @@ class CustomerCreditEngine(models.AbstractModel):
         self._lock_customers(controlled)
         exposure = self._get_exposure(company, controlled.ids)
         exceptions = self.env["customer.credit.exception"].sudo()._find_valid(company, controlled)
-        currency = company.currency_id
         for partner in controlled:
             partner_moves = moves.filtered(lambda m, p=partner: m.commercial_partner_id == p)
             figures = exposure.get(partner.id) or self._empty_exposure()
-            limit, hold, source = limits[partner.id]
+            limit, hold, _source = limits[partner.id]
             amount = sum(partner_moves.mapped("amount_total_signed"))
             reasons = self._breaches(company, figures, limit, hold)
             if not reasons:
@@ -369,7 +368,6 @@ class CustomerCreditEngine(models.AbstractModel):
             if exception:
                 exception._consume(amount, partner_moves, snapshot)
                 continue
-            message = self._block_message(partner, partner_moves, figures, (limit, source, amount), reasons, currency)
             note = self._block_note(company, partner, partner_moves, figures, amount)
             if company.customer_credit_mode == "warn":
                 self.env["customer.credit.log"]._record(
@@ -377,7 +375,8 @@ class CustomerCreditEngine(models.AbstractModel):
                 )
                 continue
             self.env["customer.credit.log"]._record_blocked(company, partner, snapshot, partner_moves, note)
-            raise UserError(message)
+            # The poster's language is one of the note's, or words it as English does.
+            raise UserError(note.get(self.env.lang) or note["en_US"])
 
     @api.model
     def _block_note(self, company, partner, moves, figures, amount):

@@ -304,6 +304,8 @@ class TestCreditControl(LedgerTestCommon):
         self.assertIn("客户自有额度", chinese)  # where the limit comes from
         self.assertIn("请先收款", chinese)
         self.assertNotIn("exposure", chinese)
+        # A poster who reads Chinese is refused in Chinese.
+        self.assertIn("无法为 Credit Co 过账", self._refused(self._draft(500.0).with_context(lang="zh_CN")))
         # A poster who reads Chinese, warned: the English reader reads English.
         self.company.customer_credit_mode = "warn"
         self._draft(500.0, partner=self.contact).with_context(lang="zh_CN").action_post()
