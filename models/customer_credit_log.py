@@ -89,7 +89,9 @@ class CustomerCreditLog(models.Model):
         line takes no write."""
         if isinstance(note, dict) and len(note) > 1:
             line.flush_recordset(["note"])
-            line.env.execute_query(SQL("UPDATE customer_credit_log SET note = %s WHERE id = %s", Json(note), line.id))
+            line.env.execute_query(
+                SQL("UPDATE %s SET note = %s WHERE id = %s", SQL.identifier(line._table), Json(note), line.id)
+            )
             line.invalidate_recordset(["note"])
         return line
 
