@@ -3,6 +3,8 @@ import logging
 import random
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -242,7 +244,9 @@ class CustomerLedgerGenerator(models.AbstractModel):
     @api.model
     def _prepare_demo_currencies(self, company, today, months=25):
         """Activate the demo's foreign currencies and give them monthly
-        company rates drifting from a realistic starting point."""
+        company rates drifting from a realistic starting point: one on the
+        first day of each of the ``months`` calendar months before ``today``'s
+        and of ``today``'s own."""
         rng = random.Random(7)
         codes = sorted({c[2] for c in ledger_plan.COUNTRIES.values()})
         Currency = self.env["res.currency"].with_context(active_test=False)
@@ -266,7 +270,7 @@ class CustomerLedgerGenerator(models.AbstractModel):
                 currency.active = True
             rate = USD_RATES.get(code, 1.0) / base
             for month in range(months, -1, -1):
-                day = (today - timedelta(days=int(30.4 * month))).replace(day=1)
+                day = today.replace(day=1) - relativedelta(months=month)
                 rate *= 1 + rng.uniform(-0.02, 0.02)
                 if (currency.id, day) not in existing:
                     rate_vals.append(

@@ -1,3 +1,7 @@
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
 from odoo.tests import tagged
 
 from odoo.addons.account_customer_ledger.models import ledger_plan
@@ -204,3 +208,28 @@ class TestOpenSharePlan(LedgerTestCommon):
         self.assertTrue(0.10 <= len(settled) / len(amounts) <= 0.20, len(settled))
         self.assertTrue(partial, "some open invoices are partially paid")
         self.assertTrue(all(amount <= amounts[key] for key, amount in paid.items()))
+
+
+@tagged("post_install", "-at_install")
+class TestDemoCurrencies(LedgerTestCommon):
+    def test_one_rate_a_month_whatever_the_day(self):
+        """The demo's rates fall on the first day of each calendar month, one
+        a month, whichever day the demo is installed: on the last day of a
+        month, two of them once fell on the same day and the install
+        stopped on the rates' unique key."""
+        Rate = self.env["res.currency.rate"]
+        for today, first in ((date(2026, 12, 31), date(2024, 11, 1)), (date(2027, 3, 31), date(2025, 2, 1))):
+            with self.subTest(today=today):
+                currencies = self.generator._prepare_demo_currencies(self.company, today)
+                foreign = [c for code, c in currencies.items() if code != self.company.currency_id.name]
+                self.assertTrue(foreign)
+                expected = {first + relativedelta(months=n) for n in range(26)}
+                for currency in foreign:
+                    days = Rate.search(
+                        [("company_id", "=", self.company.id), ("currency_id", "=", currency.id)]
+                    ).mapped("name")
+                    self.assertTrue(expected <= set(days), currency.name)
+                    self.assertFalse(
+                        {day for day in days if first <= day <= today} - expected,
+                        "no rate on another day of those months",
+                    )
