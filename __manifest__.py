@@ -1,7 +1,7 @@
 {
     "name": "Customer Ledger",
     "summary": "Customer classification, credit control, aging, statements and balance confirmation for receivables",
-    "version": "18.0.1.0.9",
+    "version": "18.0.1.0.10",
     "category": "Accounting/Accounting",
     "author": "account_customer_ledger developers",
     "website": "https://github.com/account-customer-ledger/account_customer_ledger",
@@ -20,6 +20,7 @@
         "views/customer_class_views.xml",
         "wizards/customer_classify_views.xml",
         "wizards/customer_aging_report_views.xml",
+        "wizards/customer_class_receivable_views.xml",
         "reports/customer_aging_templates.xml",
         "reports/customer_statement_templates.xml",
         "data/customer_statement_data.xml",

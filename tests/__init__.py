@@ -4,6 +4,7 @@ from . import test_ui
 from . import test_translation
 from . import test_customer_metrics
 from . import test_classification
+from . import test_class_receivable
 from . import test_credit_control
 from . import test_aging
 from . import test_statement

@@ -68,6 +68,17 @@ class LedgerTestCommon(AccountTestInvoicingCommon):
         self.env.user.company_ids |= branches
         return branches
 
+    @classmethod
+    def _company_user(cls, login, groups="account.group_account_invoice"):
+        """An internal user of the company alone, with ``groups`` besides."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=f"base.group_user,{groups}" if groups else "base.group_user",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+
     def _contact_manager(self, login, groups="account.group_account_invoice"):
         """A user of the company who may create, edit and merge contacts,
         with ``groups`` besides and no ledger right unless given."""

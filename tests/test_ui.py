@@ -347,3 +347,19 @@ class TestAddedDimensionTour(HttpCase):
             "account_customer_ledger_invoice_analysis_by_added_dimension",
             login="ledger_tour_analysis",
         )
+
+    def test_accountant_reads_receivables_by_class(self):
+        """An accountant shows the receivables of an added dimension's
+        classes at each month's end."""
+        new_test_user(
+            self.env,
+            login="ledger_tour_receivables",
+            groups="base.group_user,account.group_account_invoice",
+        )
+        dimension, _online, shops = self._sales_channel()
+        customer = self.env["res.partner"].create({"name": "Tour Receivables Co", "customer_rank": 1})
+        customer._set_customer_class(dimension, shops)
+        _invoice(customer, 4321, invoice_date=_recently()).action_post()
+        self.start_tour(
+            "/odoo/ledger-customers", "account_customer_ledger_receivables_by_class", login="ledger_tour_receivables"
+        )

@@ -4,8 +4,9 @@ Run inside an Odoo environment (``ledgerctl.py bench-classify`` does it):
 times the bare SQL aggregation of the classification metrics, the addon's
 metrics engine, the rule proposal and the batched writes for every customer
 of the company, the same classification again and a whole pass of the
-scheduled job, checks that the engine and the bare SQL agree, and deletes
-what it wrote; :func:`run_background` times the same first classification
+scheduled job, checks that the engine and the bare SQL agree, times the
+Receivables by Class report on the classes written against a plain grouped
+query (and checks they agree), and deletes what it wrote; :func:`run_background` times the same first classification
 queued by the Classify Customers wizard.
 """
 
@@ -85,10 +86,29 @@ SELECT base.partner_id, base.revenue, scored.r, scored.f, scored.m,
   FROM base LEFT JOIN scored USING (partner_id) LEFT JOIN pareto USING (partner_id)
 """
 
+# The receivables of each value tier by month, as one plain grouped query:
+# what the Receivables by Class report adds up before it carries balances
+# from month to month.
+BARE_RECEIVABLES_SQL = """
+SELECT assignment.class_id,
+       CASE WHEN line.date >= %(start)s THEN date_trunc('month', line.date)::date END,
+       SUM(line.debit), SUM(line.credit), SUM(line.balance)
+  FROM account_move_line line
+  JOIN account_account account ON account.id = line.account_id
+  LEFT JOIN res_partner partner ON partner.id = line.partner_id
+  LEFT JOIN customer_class_assignment assignment
+         ON assignment.partner_id = partner.commercial_partner_id
+        AND assignment.company_id = line.company_id AND assignment.dimension_id = %(dimension)s
+ WHERE account.account_type = 'asset_receivable' AND line.parent_state = 'posted'
+   AND line.company_id = %(company)s AND line.date <= %(date_to)s
+ GROUP BY 1, 2
+"""
+
 
 # What the benchmark writes, by table: rows above the marks are deleted
 # afterwards (most cascade from these: run metrics, notifications).
 WRITTEN_TABLES = (
+    "customer_class_receivable",
     "customer_class_history",
     "customer_class_snapshot",
     "customer_class_assignment",
@@ -222,6 +242,12 @@ def run(env, repeat=3):
         [company.id],
     )
     invoice_lines = cr.fetchone()[0]
+    cr.execute(
+        """SELECT COUNT(*) FROM account_move_line l JOIN account_account a ON a.id = l.account_id
+            WHERE l.company_id = %s AND a.account_type = 'asset_receivable' AND l.parent_state = 'posted'""",
+        [company.id],
+    )
+    receivable_items = cr.fetchone()[0]
     params = {"company": company.id, "date_from": date_from, "date_to": date_to}
 
     def bare():
@@ -272,6 +298,7 @@ def run(env, repeat=3):
         env.flush_all()
         cr.commit()
         t_apply = time.perf_counter() - started
+        t_receivables, t_receivables_sql, receivables_mismatches = _time_receivables(env, date_to, repeat)
         # Steady state: the same classification once more, nothing left to
         # change.
         started = time.perf_counter()
@@ -303,6 +330,7 @@ def run(env, repeat=3):
     return {
         "customers": len(partner_ids),
         "invoice_lines": invoice_lines,
+        "receivable_items": receivable_items,
         "dimensions": len(dimensions),
         "bare_sql_s": t_sql,
         "metrics_s": t_metrics,
@@ -320,4 +348,32 @@ def run(env, repeat=3):
         "propose_vs_sql": t_propose / t_sql,
         "classify_vs_sql": total / t_sql,
         "mismatches": mismatches,
+        "receivables_s": t_receivables,
+        "receivables_sql_s": t_receivables_sql,
+        "receivables_vs_sql": t_receivables / t_receivables_sql,
+        "receivables_mismatches": receivables_mismatches,
     }
+
+
+def _time_receivables(env, date_to, repeat):
+    """(report, bare query, mismatches): the Receivables by Class report
+    over the twelve months to ``date_to`` by value tier, rows written, and
+    the plain grouped query; each class's closing balance of the last month
+    must be what the plain query's months add up to."""
+    tier = env.ref("account_customer_ledger.dimension_value_tier")
+    start = date_to.replace(day=1) - relativedelta(months=11)
+    wizard = env["customer.class.receivable"].create({"dimension_id": tier.id, "date_from": start, "date_to": date_to})
+    t_report, _action = best_of(wizard.action_show, repeat)
+    params = {"start": start, "date_to": date_to, "dimension": tier.id, "company": env.company.id}
+
+    def bare():
+        env.cr.execute(BARE_RECEIVABLES_SQL, params)
+        return env.cr.fetchall()
+
+    t_bare, rows = best_of(bare, repeat)
+    expected = {}
+    for class_id, _month, _debit, _credit, balance in rows:
+        expected[class_id or False] = expected.get(class_id or False, 0) + balance
+    closing = {line.class_id.id: line.closing_balance for line in wizard.line_ids if line.date == date_to}
+    mismatches = sum(round(float(expected.get(key, 0)) - closing.get(key, 0), 2) != 0 for key in expected | closing)
+    return t_report, t_bare, mismatches

@@ -566,7 +566,15 @@ def cmd_bench_classify(args):
             f"{r['background_vs_sql']:>5.1f}x "
             f"{'ok' if not r['mismatches'] else str(r['mismatches']) + ' diff':>7}"
         )
-    return 1 if any(r["mismatches"] for r in results) else 0
+    print()
+    print(f"{'customers':>10} {'receivable items':>17} {'bare SQL':>9} {'report':>8} {'x SQL':>6} {'checks':>7}")
+    for r in results:
+        print(
+            f"{r['customers']:>10,} {r['receivable_items']:>17,} {r['receivables_sql_s']:>8.2f}s "
+            f"{r['receivables_s']:>7.2f}s {r['receivables_vs_sql']:>5.1f}x "
+            f"{'ok' if not r['receivables_mismatches'] else str(r['receivables_mismatches']) + ' diff':>7}"
+        )
+    return 1 if any(r["mismatches"] or r["receivables_mismatches"] for r in results) else 0
 
 
 def prepare_open_ledger(odoo_dir, args):

@@ -65,3 +65,37 @@ registry.category("web_tour.tours").add("account_customer_ledger_record_answer",
         },
     ],
 });
+
+registry.category("web_tour.tours").add("account_customer_ledger_receivables_by_class", {
+    steps: () => [
+        {
+            content: "Open the Reporting menu of Customer Ledger",
+            trigger: ".o_main_navbar button[data-menu-xmlid='account_customer_ledger.menu_customer_ledger_reporting']",
+            run: "click",
+        },
+        {
+            content: "Open Receivables by Class",
+            trigger: ".o-dropdown--menu a[data-menu-xmlid='account_customer_ledger.customer_class_receivable_menu']",
+            run: "click",
+        },
+        {
+            content: "Choose the dimension an administrator added",
+            trigger: ".modal .o_field_widget[name='dimension_id'] input",
+            run: "edit Sales Channel",
+        },
+        {
+            content: "Pick it in the suggestions",
+            trigger: ".o-autocomplete--dropdown-item:contains('Sales Channel')",
+            run: "click",
+        },
+        {
+            content: "Show the twelve months to today",
+            trigger: ".modal:has(.o_field_widget[name='dimension_id'] input:value('Sales Channel')) button[name='action_show']",
+            run: "click",
+        },
+        {
+            content: "The customer's open invoice is in its class's balance at the month's end",
+            trigger: ".o_pivot:has(thead th:contains('Shops')) tbody td:contains('4,321.00')",
+        },
+    ],
+});
