@@ -67,14 +67,14 @@ class CustomerClassReceivable(models.TransientModel):
                 WITH months AS (
                     SELECT month::date AS month_start,
                            LEAST((month + INTERVAL '1 month - 1 day')::date, %(date_to)s) AS month_end
-                      FROM generate_series(%(start)s::date, %(date_to)s::date, INTERVAL '1 month') month
+                      FROM generate_series(%(start)s::timestamp, %(date_to)s::timestamp, INTERVAL '1 month') month
                 ),
                 moves AS (
                     SELECT line.company_id,
                            assignment.class_id,
                            -- what came before the first month makes its opening balance
                            CASE WHEN line.date >= %(start)s
-                                THEN date_trunc('month', line.date)::date END AS month_start,
+                                THEN date_trunc('month', line.date::timestamp)::date END AS month_start,
                            SUM(line.debit) AS debit,
                            SUM(line.credit) AS credit,
                            SUM(line.balance) AS balance
