@@ -90,6 +90,51 @@ class TestClassReceivable(LedgerTestCommon):
             total = sum(values[3] for (day, _cls), values in rows.items() if day == closing_day)
             self.assertAlmostEqual(total, self._receivable_balance(closing_day), places=2)
 
+    def test_same_as_the_aged_receivable_on_every_closing_day(self):
+        """Each class's closing balance is what the Aged Receivable, by
+        class on that day, gives the class: open items after partial and
+        later payments, as the aging engine counts them."""
+        # South pays 100 of its March invoice in April and half of the rest in
+        # May: the March and April rows must still owe what was open then.
+        march = self.env["account.move"].search(
+            [("partner_id", "=", self.south.id), ("invoice_date", "=", "2026-03-01")]
+        )
+        for day, amount in (("2026-04-10", 100), ("2026-05-20", 300)):
+            self.env["account.payment.register"].with_context(active_model="account.move", active_ids=march.ids).create(
+                {"payment_date": day, "amount": amount}
+            )._create_payments()
+        wizard, rows = self._report(date_to="2026-05-31")
+        engine = self.env["customer.aging.engine"].with_company(self.company)
+        closing_days = sorted({day for day, _cls in rows})
+        self.assertEqual(len(closing_days), 5)
+        for day in closing_days:
+            aged = engine._aged(
+                self.company,
+                day,
+                [30, 60, 90],
+                group_by="class",
+                dimension=self.tier_dim,
+                account_type="asset_receivable",
+                company_ids=self.company.ids,
+            )
+            self.assertEqual(
+                {group["key"] or False: group["total"] for group in aged if group["total"]},
+                {cls.id: values[3] for (row_day, cls), values in rows.items() if row_day == day and values[3]},
+                f"closing on {day}",
+            )
+        self.assertEqual(rows[date(2026, 5, 31), self.tier_b], (850, 0, 300, 550))
+        # A row opens the Aged Receivable of its class on its closing day.
+        row = wizard.line_ids.filtered(lambda line: line.date == date(2026, 4, 30) and line.class_id == self.tier_b)
+        action = row.action_open_aged_receivable()
+        aging = self.env[action["res_model"]].browse(action["res_id"])
+        self.assertEqual(
+            (aging.as_of, aging.class_ids, aging.company_id), (date(2026, 4, 30), self.tier_b, self.company)
+        )
+        data = aging._get_report_data()
+        self.assertEqual([group["label"] for group in data["groups"]], ["South Co"])
+        self.assertEqual(data["total"], 850)
+        self.assertIn("South Co", aging.preview)
+
     def test_current_class_and_other_dimension(self):
         """A customer's whole history moves with the class it holds now; a
         dimension nobody holds puts everything under no class."""

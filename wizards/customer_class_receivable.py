@@ -1,6 +1,6 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields, models
+from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -159,3 +159,22 @@ class CustomerClassReceivableLine(models.TransientModel):
     debit = fields.Monetary(currency_field="company_currency_id", readonly=True)
     credit = fields.Monetary(currency_field="company_currency_id", readonly=True)
     closing_balance = fields.Monetary(currency_field="company_currency_id", readonly=True)
+
+    def action_open_aged_receivable(self):
+        """The Aged Receivable of the row's class on the row's closing day,
+        customer by customer: who makes up the balance. Run in the row's
+        company, which covers its branches as well."""
+        self.ensure_one()
+        aging = (
+            self.env["customer.aging.report"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "company_id": self.company_id.id,
+                    "as_of": self.date,
+                    "group_by": "customer",
+                    "class_ids": [Command.set(self.class_id.ids)],
+                }
+            )
+        )
+        return aging.action_show()

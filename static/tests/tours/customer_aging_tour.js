@@ -97,5 +97,19 @@ registry.category("web_tour.tours").add("account_customer_ledger_receivables_by_
             content: "The customer's open invoice is in its class's balance at the month's end",
             trigger: ".o_pivot:has(thead th:contains('Shops')) tbody td:contains('4,321.00')",
         },
+        {
+            content: "List the rows",
+            trigger: ".o_control_panel .o_switch_view.o_list",
+            run: "click",
+        },
+        {
+            content: "Open the customers of the class's latest month",
+            trigger: ".o_list_view tr.o_data_row:has(td:contains('Shops')):last button[name='action_open_aged_receivable']",
+            run: "click",
+        },
+        {
+            content: "The Aged Receivable of that day lists the customer and what it owes",
+            trigger: ".modal .o_customer_aging tr:contains('Tour Receivables Co'):contains('4,321.00')",
+        },
     ],
 });
