@@ -38,12 +38,19 @@ class TestClassReceivable(LedgerTestCommon):
         # Plain Co holds no tier: 80 in February.
         cls._invoice(cls.plain, "2026-02-01", 80)
 
-    def _report(self, date_from="2026-01-01", date_to="2026-03-15", user=None, dimension=None):
+    def _report(self, date_from="2026-01-01", date_to="2026-03-15", user=None, dimension=None, basis="current"):
         wizard = (
             self.env["customer.class.receivable"]
             .with_user(user or self.env.user)
             .with_company(self.company)
-            .create({"dimension_id": (dimension or self.tier_dim).id, "date_from": date_from, "date_to": date_to})
+            .create(
+                {
+                    "dimension_id": (dimension or self.tier_dim).id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "basis": basis,
+                }
+            )
         )
         action = wizard.action_show()
         lines = wizard.env[action["res_model"]].search(action["domain"])
@@ -134,6 +141,57 @@ class TestClassReceivable(LedgerTestCommon):
         self.assertEqual([group["label"] for group in data["groups"]], ["South Co"])
         self.assertEqual(data["total"], 850)
         self.assertIn("South Co", aging.preview)
+
+    def test_class_at_posting(self):
+        """On the posting basis an invoice's open amount stays with the class
+        stamped on it, whatever its customer holds now; a payment counts
+        under none until it is applied. Each class's closing balance is the
+        open amount, on that day, of the items of the documents stamped
+        with it, as the aging engine lists them."""
+        self.north.with_company(self.company).value_tier_id = self.tier_b
+        late = self._invoice(self.north, "2026-03-05", 400)
+        payment_day = "2026-03-10"
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=late.ids).create(
+            {"payment_date": payment_day, "amount": 150}
+        )._create_payments()
+        # An advance South paid in April and applied to nothing yet.
+        self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.south.id,
+                "amount": 60,
+                "date": "2026-04-02",
+            }
+        ).action_post()
+        _wizard, rows = self._report(date_to="2026-04-30", basis="posting")
+        none = self.env["customer.class"]
+        jan, feb, mar, apr = date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)
+        # North's January invoice (stamped A) was paid in February; its
+        # February invoice, to a contact, was stamped A as well.
+        self.assertEqual(rows[jan, self.tier_a], (0, 1000, 0, 1000))
+        self.assertEqual(rows[feb, self.tier_a], (1000, 250.55, 1000, 250.55))
+        # The March invoice is stamped B (North's class by then), 150 of it paid.
+        self.assertEqual(rows[mar, self.tier_b], (250, 400 + 700, 150, 1200))
+        # The payments count under none until applied: in the same month here.
+        self.assertEqual(rows[feb, none], (0, 80 + 1000, 1000, 80))
+        self.assertEqual(rows[apr, none], (80, 0, 60, 20))
+        engine = self.env["customer.aging.engine"].with_company(self.company)
+        for day in (jan, feb, mar, apr):
+            open_by_class = {}
+            for item in engine._open_items(
+                self.company, day, account_type="asset_receivable", company_ids=self.company.ids
+            ):
+                stamp = self.env["account.move"].browse(item["move_id"]).customer_class_ids & self.tier_dim.class_ids
+                open_by_class[stamp] = open_by_class.get(stamp, 0) + item["residual"]
+            self.assertEqual(
+                {cls: round(amount, 2) for cls, amount in open_by_class.items() if round(amount, 2)},
+                {cls: values[3] for (row_day, cls), values in rows.items() if row_day == day and values[3]},
+                f"closing on {day}",
+            )
+        # On the current basis all of North's receivables are B's now.
+        _wizard, rows = self._report(date_from="2026-03-01", date_to="2026-04-30")
+        self.assertEqual(rows[apr, self.tier_b], (250.55 + 250 + 700 + 400 - 150, 0, 60, 1390.55))
 
     def test_current_class_and_other_dimension(self):
         """A customer's whole history moves with the class it holds now; a

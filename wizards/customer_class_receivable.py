@@ -32,6 +32,14 @@ class CustomerClassReceivable(models.TransientModel):
         default=fields.Date.context_today,
         help="The last month shown closes on this day.",
     )
+    basis = fields.Selection(
+        [("current", "Class the customer holds now"), ("posting", "Class stamped at posting")],
+        string="Classes",
+        required=True,
+        default="current",
+        help="Whether receivables count under the class each customer holds today, or under the class stamped on "
+        "each invoice and credit note when it was posted (payments and other entries then count under none).",
+    )
     line_ids = fields.One2many("customer.class.receivable.line", "report_id", string="Rows")
 
     def action_show(self):
@@ -51,17 +59,26 @@ class CustomerClassReceivable(models.TransientModel):
 
     def _month_rows(self):
         """One row per company of the user, class of the dimension (and
-        none, for the receivables of partners without one) and month from
-        ``date_from``'s to ``date_to``'s: the balance at the month's end (at
-        ``date_to`` for the last) of every posted receivable item, and the
-        debits and credits of the month. A customer counts under the class
-        it holds now in the item's company. Rows that are nothing but zeros
-        are left out."""
+        none) and month from ``date_from``'s to ``date_to``'s: the open
+        receivables at the month's end (at ``date_to`` for the last) and
+        what was debited and credited to them in the month. Rows that are
+        nothing but zeros are left out.
+
+        Each posted receivable item counts under its class (see
+        :meth:`_item_classes`) from its date; a reconciliation takes its
+        amount off both items on the day it is complete (its ``max_date``,
+        as the aging counts it), which only moves receivables between
+        classes when its two items are in different ones: the balance of a
+        class on a day is then the sum of its items' open amounts on that
+        day."""
         self.ensure_one()
-        self.env["account.move.line"].flush_model(["account_id", "partner_id", "company_id", "parent_state", "date"])
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
         self.env["customer.class.assignment"].flush_model()
+        self.env["account.move"].flush_model(["customer_class_ids"])
         start = self.date_from.replace(day=1)
-        self.env.cr.execute(
+        # JIT compilation costs more than such a grouped query itself.
+        rows = self.env["customer.metrics"]._execute_without_jit(
             SQL(
                 """
                 WITH months AS (
@@ -69,30 +86,37 @@ class CustomerClassReceivable(models.TransientModel):
                            LEAST((month + INTERVAL '1 month - 1 day')::date, %(date_to)s) AS month_end
                       FROM generate_series(%(start)s::timestamp, %(date_to)s::timestamp, INTERVAL '1 month') month
                 ),
+                items AS (%(items)s),
+                movements AS (
+                    SELECT company_id, class_id, date, debit, credit FROM items
+                    UNION ALL
+                    SELECT side.company_id, side.class_id, partial.max_date, side.debit, side.credit
+                      FROM account_partial_reconcile partial
+                      LEFT JOIN items debit_item ON debit_item.id = partial.debit_move_id
+                      LEFT JOIN items credit_item ON credit_item.id = partial.credit_move_id
+                     CROSS JOIN LATERAL (
+                           VALUES (debit_item.id, debit_item.company_id, debit_item.class_id, 0, partial.amount),
+                                  (credit_item.id, credit_item.company_id, credit_item.class_id, partial.amount, 0)
+                          ) side(item_id, company_id, class_id, debit, credit)
+                     WHERE partial.max_date <= %(date_to)s
+                       AND side.item_id IS NOT NULL
+                       AND (debit_item.id IS NULL OR credit_item.id IS NULL
+                            OR debit_item.company_id != credit_item.company_id
+                            OR debit_item.class_id IS DISTINCT FROM credit_item.class_id)
+                ),
                 moves AS (
-                    SELECT line.company_id,
-                           assignment.class_id,
+                    SELECT company_id,
+                           class_id,
                            -- what came before the first month makes its opening balance
-                           CASE WHEN line.date >= %(start)s
-                                THEN date_trunc('month', line.date::timestamp)::date END AS month_start,
-                           SUM(line.debit) AS debit,
-                           SUM(line.credit) AS credit,
-                           SUM(line.balance) AS balance
-                      FROM account_move_line line
-                      JOIN account_account account ON account.id = line.account_id
-                      LEFT JOIN res_partner partner ON partner.id = line.partner_id
-                      LEFT JOIN customer_class_assignment assignment
-                             ON assignment.partner_id = partner.commercial_partner_id
-                            AND assignment.company_id = line.company_id
-                            AND assignment.dimension_id = %(dimension)s
-                     WHERE account.account_type = 'asset_receivable'
-                       AND line.parent_state = 'posted'
-                       AND line.company_id IN %(companies)s
-                       AND line.date <= %(date_to)s
+                           CASE WHEN date >= %(start)s
+                                THEN date_trunc('month', date::timestamp)::date END AS month_start,
+                           SUM(debit) AS debit,
+                           SUM(credit) AS credit
+                      FROM movements
                      GROUP BY 1, 2, 3
                 ),
                 classes AS (
-                    SELECT company_id, class_id, SUM(balance) FILTER (WHERE month_start IS NULL) AS opening
+                    SELECT company_id, class_id, SUM(debit - credit) FILTER (WHERE month_start IS NULL) AS opening
                       FROM moves
                      GROUP BY 1, 2
                 ),
@@ -102,7 +126,7 @@ class CustomerClassReceivable(models.TransientModel):
                            months.month_end,
                            COALESCE(moves.debit, 0) AS debit,
                            COALESCE(moves.credit, 0) AS credit,
-                           COALESCE(classes.opening, 0) + SUM(COALESCE(moves.balance, 0)) OVER (
+                           COALESCE(classes.opening, 0) + SUM(COALESCE(moves.debit - moves.credit, 0)) OVER (
                                PARTITION BY classes.company_id, classes.class_id ORDER BY months.month_start
                            ) AS closing
                       FROM classes
@@ -112,31 +136,69 @@ class CustomerClassReceivable(models.TransientModel):
                             AND moves.class_id IS NOT DISTINCT FROM classes.class_id
                             AND moves.month_start = months.month_start
                 )
-                SELECT company_id, class_id, month_end, closing - debit + credit, debit, credit, closing
+                SELECT company_id, class_id, month_end, closing - debit + credit AS opening, debit, credit, closing
                   FROM balances
                  WHERE closing != 0 OR debit != 0 OR credit != 0
                  ORDER BY month_end, company_id, class_id
                 """,
                 start=start,
                 date_to=self.date_to,
-                dimension=self.dimension_id.id,
-                companies=tuple(self.env.companies.ids),
+                items=self._item_classes(),
             )
         )
         return [
             {
                 "report_id": self.id,
-                "company_id": company_id,
+                "company_id": row["company_id"],
                 "dimension_id": self.dimension_id.id,
-                "class_id": class_id,
-                "date": month_end,
-                "opening_balance": opening,
-                "debit": debit,
-                "credit": credit,
-                "closing_balance": closing,
+                "class_id": row["class_id"],
+                "date": row["month_end"],
+                "opening_balance": row["opening"],
+                "debit": row["debit"],
+                "credit": row["credit"],
+                "closing_balance": row["closing"],
             }
-            for company_id, class_id, month_end, opening, debit, credit, closing in self.env.cr.fetchall()
+            for row in rows
         ]
+
+    def _item_classes(self):
+        """The posted receivable items of the user's companies up to
+        ``date_to`` (``id, company_id, class_id, date, debit, credit``),
+        each with its class in the dimension: on the ``current`` basis the
+        one its customer (a contact's company) holds now in the item's
+        company, on the ``posting`` basis the one stamped on its document
+        when it was posted (none for payments and other entries)."""
+        if self.basis == "posting":
+            class_join = SQL(
+                """LEFT JOIN (SELECT stamp.move_id, stamp.class_id
+                                FROM account_move_customer_class_rel stamp
+                                JOIN customer_class cls ON cls.id = stamp.class_id
+                               WHERE cls.dimension_id = %s) item_class
+                          ON item_class.move_id = line.move_id""",
+                self.dimension_id.id,
+            )
+        else:
+            class_join = SQL(
+                """LEFT JOIN res_partner partner ON partner.id = line.partner_id
+                   LEFT JOIN customer_class_assignment item_class
+                          ON item_class.partner_id = partner.commercial_partner_id
+                         AND item_class.company_id = line.company_id
+                         AND item_class.dimension_id = %s""",
+                self.dimension_id.id,
+            )
+        return SQL(
+            """SELECT line.id, line.company_id, item_class.class_id, line.date, line.debit, line.credit
+                 FROM account_move_line line
+                 JOIN account_account account ON account.id = line.account_id
+                 %s
+                WHERE account.account_type = 'asset_receivable'
+                  AND line.parent_state = 'posted'
+                  AND line.company_id IN %s
+                  AND line.date <= %s""",
+            class_join,
+            tuple(self.env.companies.ids),
+            self.date_to,
+        )
 
 
 class CustomerClassReceivableLine(models.TransientModel):
