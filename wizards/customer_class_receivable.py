@@ -207,6 +207,7 @@ class CustomerClassReceivableLine(models.TransientModel):
     _order = "date, company_id, class_id"
 
     report_id = fields.Many2one("customer.class.receivable", required=True, ondelete="cascade", index=True)
+    basis = fields.Selection(related="report_id.basis")
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Currency", store=True)
     dimension_id = fields.Many2one("customer.class.dimension", readonly=True)
@@ -224,8 +225,9 @@ class CustomerClassReceivableLine(models.TransientModel):
 
     def action_open_aged_receivable(self):
         """The Aged Receivable of the row's class on the row's closing day,
-        customer by customer: who makes up the balance. Run in the row's
-        company, which covers its branches as well."""
+        customer by customer: who makes up the balance. Offered on the
+        ``current`` basis, whose classes the aging filters by. Run in the
+        row's company, which covers its branches as well."""
         self.ensure_one()
         aging = (
             self.env["customer.aging.report"]
