@@ -5,9 +5,10 @@ times the bare SQL aggregation of the classification metrics, the addon's
 metrics engine, the rule proposal and the batched writes for every customer
 of the company, the same classification again and a whole pass of the
 scheduled job, checks that the engine and the bare SQL agree, times the
-Receivables by Class report on the classes written against a plain grouped
-query (and checks they agree), and deletes what it wrote; :func:`run_background` times the same first classification
-queued by the Classify Customers wizard.
+Receivables by Class report on the classes written against a plain query
+giving the same figures (and checks they agree), and deletes what it wrote;
+:func:`run_background` times the same first classification queued by the
+Classify Customers wizard.
 """
 
 import json
