@@ -150,7 +150,6 @@ class CustomerClassReceivable(models.TransientModel):
             {
                 "report_id": self.id,
                 "company_id": row["company_id"],
-                "dimension_id": self.dimension_id.id,
                 "class_id": row["class_id"],
                 "date": row["month_end"],
                 "opening_balance": row["opening"],
@@ -210,12 +209,12 @@ class CustomerClassReceivableLine(models.TransientModel):
     basis = fields.Selection(related="report_id.basis")
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Currency", store=True)
-    dimension_id = fields.Many2one("customer.class.dimension", readonly=True)
     class_id = fields.Many2one(
         "customer.class",
         readonly=True,
         context=SHORT_NAME,
-        help="Empty for the receivables of partners without a class in the dimension.",
+        help="Empty for the receivables that count under no class of the dimension: those of partners without "
+        "one, or, by the class stamped at posting, of payments and of documents posted without one.",
     )
     date = fields.Date(string="Month End", readonly=True, help="The day the month's closing balance is taken.")
     opening_balance = fields.Monetary(currency_field="company_currency_id", readonly=True)
