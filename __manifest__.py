@@ -1,7 +1,7 @@
 {
     "name": "Customer Ledger",
     "summary": "Customer classification, credit control, aging, statements and balance confirmation for receivables",
-    "version": "18.0.1.0.10",
+    "version": "18.0.1.0.11",
     "category": "Accounting/Accounting",
     "author": "account_customer_ledger developers",
     "website": "https://github.com/account-customer-ledger/account_customer_ledger",

@@ -10,6 +10,9 @@ DEFAULT_AGING_BUCKETS = "30,60,90,120"
 # text (a customer's name, a payment's reference from a bank feed) is written
 # as text, never read as a formula or a link.
 XLSX_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+# Which classes an item counts under: the one its customer holds now, or
+# the one stamped on its document when it was posted.
+CLASS_BASES = [("current", "Class the customer holds now"), ("posting", "Class stamped at posting")]
 # Between bucket days: commas (also as Chinese input methods type them),
 # semicolons or spaces.
 BUCKET_SEPARATORS = re.compile(r"[,\uff0c\u3001;\uff1b\s]+")
@@ -45,6 +48,19 @@ def bucket_labels(bounds, env):
     return labels
 
 
+def stamped_classes_query(dimension):
+    """SQL of the classes of ``dimension`` stamped on documents at posting
+    (``move_id, class_id``): one per document at most, since a customer
+    holds one class per dimension in a company."""
+    return SQL(
+        """SELECT stamp.move_id, stamp.class_id
+             FROM account_move_customer_class_rel stamp
+             JOIN customer_class cls ON cls.id = stamp.class_id
+            WHERE cls.dimension_id = %s""",
+        dimension.id,
+    )
+
+
 class CustomerAgingEngine(models.AbstractModel):
     """Open receivables as of any date, aged in buckets.
 
@@ -69,6 +85,7 @@ class CustomerAgingEngine(models.AbstractModel):
         account_type="asset_receivable",
         currency_id=None,
         company_ids=None,
+        stamped_class_ids=None,
     ):
         """SQL of the open items on ``as_of``: one row per journal item with
         its open amount in company and in document currency. ``company``
@@ -77,7 +94,9 @@ class CustomerAgingEngine(models.AbstractModel):
         of another); None covers every company. ``as_of`` may be an SQL
         expression (the live analysis view uses ``CURRENT_DATE``).
         ``company_ids`` keeps only the items of those companies of the
-        group, their open amounts still reckoned against the whole group."""
+        group, their open amounts still reckoned against the whole group.
+        ``stamped_class_ids`` keeps only the items of the documents posted
+        under one of those classes (stamped on them at posting)."""
         filters = [SQL("TRUE")]
         partial_filter = SQL("TRUE")
         if company:
@@ -101,6 +120,13 @@ class CustomerAgingEngine(models.AbstractModel):
             filters.append(SQL("line.account_id = ANY(%s)", list(account_ids)))
         if currency_id:
             filters.append(SQL("line.currency_id = %s", currency_id))
+        if stamped_class_ids is not None:
+            filters.append(
+                SQL(
+                    "line.move_id IN (SELECT move_id FROM account_move_customer_class_rel WHERE class_id = ANY(%s))",
+                    list(stamped_class_ids),
+                )
+            )
         return SQL(
             """
             WITH added_back AS (
@@ -141,8 +167,11 @@ class CustomerAgingEngine(models.AbstractModel):
         )
 
     @api.model
-    def _group_key(self, group_by, company, dimension=None):
-        """(SQL expression, SQL joins) giving the group of an item."""
+    def _group_key(self, group_by, company, dimension=None, class_basis="current"):
+        """(SQL expression, SQL joins) giving the group of an item. By class,
+        on the ``current`` basis, the class its customer holds now in
+        ``company``; on the ``posting`` basis, the class stamped on its
+        document when it was posted (none for payments and other entries)."""
         if group_by == "customer":
             return SQL("items.partner_id"), SQL("")
         if group_by == "salesperson":
@@ -152,6 +181,11 @@ class CustomerAgingEngine(models.AbstractModel):
         if group_by == "class":
             if not dimension:
                 raise ValidationError(self.env._("Choose the classification dimension to group by."))
+            if class_basis == "posting":
+                return SQL("item_class.class_id"), SQL(
+                    "LEFT JOIN (%s) item_class ON item_class.move_id = items.move_id",
+                    stamped_classes_query(dimension),
+                )
             return SQL("assignment.class_id"), SQL(
                 """LEFT JOIN customer_class_assignment assignment
                           ON assignment.partner_id = items.partner_id
@@ -163,14 +197,24 @@ class CustomerAgingEngine(models.AbstractModel):
         raise ValidationError(self.env._("Unknown grouping: %s", group_by))
 
     @api.model
-    def _aged(self, company, as_of, bounds, group_by="customer", dimension=None, basis="due", **filters):
+    def _aged(
+        self,
+        company,
+        as_of,
+        bounds,
+        group_by="customer",
+        dimension=None,
+        basis="due",
+        class_basis="current",
+        **filters,
+    ):
         """Aged totals per group: ``[{key, buckets: [...], total,
         total_currency: {currency id: amount}}]`` ordered by total, largest
         first (on payables, the most negative). Amounts in company currency;
         ``buckets`` has ``len(bounds) + 2`` amounts (Current, each bound,
         older)."""
         self._flush()
-        key, joins = self._group_key(group_by, company, dimension)
+        key, joins = self._group_key(group_by, company, dimension, class_basis)
         days = self._days_sql(as_of, basis)
         conditions = [SQL("%s <= 0", days)]
         low = 1

@@ -271,6 +271,64 @@ class TestAging(LedgerTestCommon):
         )
         self.assertEqual({row["key"]: row["total"] for row in rows}, {self.env.user.id: 140.0})
 
+    def test_classes_stamped_at_posting(self):
+        """By the class stamped at posting, an item counts under the class
+        its invoice was posted with, whatever its customer holds now, and
+        a payment under none; by the class held now, all under today's."""
+        tier_a = self.env.ref("account_customer_ledger.class_value_tier_a")
+        tier_b = self.env.ref("account_customer_ledger.class_value_tier_b")
+        self.customer.with_company(self.company).sudo().value_tier_id = tier_a
+        first = self._due_invoice(100.0, 5)
+        self.customer.with_company(self.company).sudo().value_tier_id = tier_b
+        second = self._due_invoice(40.0, 45)
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 30,
+                "date": self.as_of - timedelta(days=1),
+            }
+        )
+        payment.action_post()
+
+        def totals(class_basis):
+            rows = self._aged(group_by="class", dimension=tier_a.dimension_id, class_basis=class_basis)
+            return {row["key"]: row["total"] for row in rows}
+
+        self.assertEqual(totals("current"), {tier_b.id: 110.0})
+        self.assertEqual(totals("posting"), {tier_a.id: 100.0, tier_b.id: 40.0, None: -30.0})
+        wizard = self.env["customer.aging.report"].create(
+            {
+                "as_of": self.as_of,
+                "group_by": "class",
+                "dimension_id": tier_a.dimension_id.id,
+                "class_basis": "posting",
+                "partner_ids": [Command.set(self.customer.ids)],
+                "show_detail": True,
+            }
+        )
+        data = wizard._get_report_data()
+        self.assertEqual(
+            [
+                (group["label"], group["total"], [item["move_id"] for item in group["items"]])
+                for group in data["groups"]
+            ],
+            [
+                ("Value Tier: A", 100.0, first.ids),
+                ("Value Tier: B", 40.0, second.ids),
+                ("Unclassified", -30.0, payment.move_id.ids),
+            ],
+        )
+        self.assertIn("classes by: Class stamped at posting", data["heading"])
+        # Filtered by A: by the class held now nobody is A any more; by the
+        # class stamped at posting, the invoice posted under A is.
+        wizard.write({"group_by": "customer", "class_ids": [Command.set(tier_a.ids)], "partner_ids": [Command.clear()]})
+        data = wizard._get_report_data()
+        self.assertEqual([(group["label"], group["total"]) for group in data["groups"]], [("Aging Co", 100.0)])
+        wizard.class_basis = "current"
+        self.assertEqual(wizard._get_report_data()["groups"], [])
+
     def test_wizard_screen_pdf_and_xlsx_agree(self):
         self._due_invoice(100.0, 0)
         self._due_invoice(250.5, 45)

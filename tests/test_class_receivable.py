@@ -164,7 +164,7 @@ class TestClassReceivable(LedgerTestCommon):
                 "date": "2026-04-02",
             }
         ).action_post()
-        _wizard, rows = self._report(date_to="2026-04-30", basis="posting")
+        wizard, rows = self._report(date_to="2026-04-30", basis="posting")
         none = self.env["customer.class"]
         jan, feb, mar, apr = date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)
         # North's January invoice (stamped A) was paid in February; its
@@ -189,6 +189,31 @@ class TestClassReceivable(LedgerTestCommon):
                 {cls: values[3] for (row_day, cls), values in rows.items() if row_day == day and values[3]},
                 f"closing on {day}",
             )
+            aged = engine._aged(
+                self.company,
+                day,
+                [30],
+                group_by="class",
+                dimension=self.tier_dim,
+                class_basis="posting",
+                account_type="asset_receivable",
+                company_ids=self.company.ids,
+            )
+            self.assertEqual(
+                {none.browse(group["key"]): group["total"] for group in aged if group["total"]},
+                {cls: values[3] for (row_day, cls), values in rows.items() if row_day == day and values[3]},
+                f"the Aged Receivable by class stamped at posting, on {day}",
+            )
+        # A row opens the Aged Receivable of its class as the report counts
+        # it: A's March balance is North's February invoice, posted under A
+        # (North holds B now).
+        row = wizard.line_ids.filtered(lambda line: line.date == mar and line.class_id == self.tier_a)
+        action = row.action_open_aged_receivable()
+        aging = self.env[action["res_model"]].browse(action["res_id"])
+        self.assertEqual((aging.class_ids, aging.class_basis, aging.as_of), (self.tier_a, "posting", mar))
+        data = aging._get_report_data()
+        self.assertEqual([(group["label"], group["total"]) for group in data["groups"]], [("North Co", 250.55)])
+        self.assertEqual(data["total"], rows[mar, self.tier_a][3])
         # On the current basis all of North's receivables are B's now.
         _wizard, rows = self._report(date_from="2026-03-01", date_to="2026-04-30")
         self.assertEqual(rows[apr, self.tier_b], (250.55 + 250 + 700 + 400 - 150, 0, 60, 1390.55))

@@ -6,9 +6,15 @@ import xlsxwriter
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date, formatLang
+from odoo.tools import SQL, format_date, formatLang
 
-from ..models.customer_aging import XLSX_OPTIONS, bucket_labels, parse_buckets
+from ..models.customer_aging import (
+    CLASS_BASES,
+    XLSX_OPTIONS,
+    bucket_labels,
+    parse_buckets,
+    stamped_classes_query,
+)
 
 
 class CustomerAgingReport(models.TransientModel):
@@ -57,6 +63,15 @@ class CustomerAgingReport(models.TransientModel):
     dimension_id = fields.Many2one("customer.class.dimension")
     partner_ids = fields.Many2many("res.partner", string="Customers")
     class_ids = fields.Many2many("customer.class", string="Classes")
+    class_basis = fields.Selection(
+        CLASS_BASES,
+        string="Classes by",
+        required=True,
+        default="current",
+        help="Whether the classes (to group or filter by) are the ones customers hold now, or the ones stamped on "
+        "each invoice and credit note when it was posted: then an item counts under the class its document was "
+        "posted with, and payments and other entries under none.",
+    )
     account_ids = fields.Many2many(
         "account.account",
         string="Accounts",
@@ -77,7 +92,10 @@ class CustomerAgingReport(models.TransientModel):
         partner_ids = None
         if self.partner_ids:
             partner_ids = set(self.partner_ids.commercial_partner_id.ids)
-        if self.class_ids:
+        stamped_class_ids = None
+        if self.class_ids and self.class_basis == "posting":
+            stamped_class_ids = self.class_ids.ids
+        elif self.class_ids:
             members = set(
                 self.env["customer.class.assignment"]
                 .sudo()
@@ -90,6 +108,7 @@ class CustomerAgingReport(models.TransientModel):
             "account_ids": self.account_ids.ids or None,
             "account_type": "liability_payable" if self.report_type == "payable" else "asset_receivable",
             "company_ids": self.company_id._customer_ledger_readable_group().ids,
+            "stamped_class_ids": stamped_class_ids,
         }
 
     def _group_labels(self, keys):
@@ -138,6 +157,7 @@ class CustomerAgingReport(models.TransientModel):
             group_by=self.group_by,
             dimension=self.dimension_id,
             basis=self.basis,
+            class_basis=self.class_basis,
             **filters,
         )
         if self.report_type == "payable":
@@ -156,14 +176,15 @@ class CustomerAgingReport(models.TransientModel):
         )
         items_by_group = {}
         if self.show_detail:
-            item_key = self._item_key_function()
             shown_keys = {group["key"] for group in shown}
             item_filters = filters
             if len(shown) < len(groups) and self.group_by == "customer" and None not in shown_keys:
                 # Only the items of the customers shown.
                 item_filters = dict(filters, partner_ids=sorted(shown_keys))
             sign = -1 if self.report_type == "payable" else 1
-            for item in engine._open_items(self.company_id, self.as_of, basis=self.basis, **item_filters):
+            items = engine._open_items(self.company_id, self.as_of, basis=self.basis, **item_filters)
+            item_key = self._item_key_function(items)
+            for item in items:
                 key = item_key(item)
                 if key not in shown_keys:
                     continue
@@ -181,18 +202,25 @@ class CustomerAgingReport(models.TransientModel):
                 shown=formatLang(self.env, len(shown), digits=0),
                 count=formatLang(self.env, len(groups), digits=0),
             )
+        heading = self.env._(
+            "As of %(date)s · aging basis: %(basis)s · amounts in %(currency)s",
+            date=format_date(self.env, self.as_of),
+            basis=dict(self._fields["basis"]._description_selection(self.env))[self.basis],
+            currency=self.company_id.currency_id.name,
+        )
+        if self.group_by == "class" or self.class_ids:
+            heading = self.env._(
+                "%(heading)s · classes by: %(class_basis)s",
+                heading=heading,
+                class_basis=dict(self._fields["class_basis"]._description_selection(self.env))[self.class_basis],
+            )
         return {
             "title": dict(self._fields["report_type"]._description_selection(self.env))[self.report_type],
             "company": self.company_id,
             "companies": self._companies_text(),
             "currency": self.company_id.currency_id,
             "as_of": self.as_of,
-            "heading": self.env._(
-                "As of %(date)s · aging basis: %(basis)s · amounts in %(currency)s",
-                date=format_date(self.env, self.as_of),
-                basis=dict(self._fields["basis"]._description_selection(self.env))[self.basis],
-                currency=self.company_id.currency_id.name,
-            ),
+            "heading": heading,
             "group_by": dict(self._fields["group_by"]._description_selection(self.env))[self.group_by],
             "columns": bucket_labels(bounds, self.env),
             "groups": [
@@ -218,13 +246,26 @@ class CustomerAgingReport(models.TransientModel):
             ),
         }
 
-    def _item_key_function(self):
+    def _item_key_function(self, items):
+        """The group of each of ``items`` (open items of the engine)."""
         if self.group_by == "customer":
             return lambda item: item["partner_id"]
         if self.group_by == "salesperson":
             return lambda item: item["invoice_user_id"]
         if self.group_by == "currency":
             return lambda item: item["currency_id"]
+        if self.class_basis == "posting":
+            move_ids = sorted({item["move_id"] for item in items})
+            stamps = dict(
+                self.env.execute_query(
+                    SQL(
+                        "SELECT move_id, class_id FROM (%s) stamped WHERE move_id = ANY(%s)",
+                        stamped_classes_query(self.dimension_id),
+                        move_ids,
+                    )
+                )
+            )
+            return lambda item: stamps.get(item["move_id"])
         classes = {
             assignment.partner_id.id: assignment.class_id.id
             for assignment in self.env["customer.class.assignment"]

@@ -4,6 +4,7 @@ from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..models.customer_aging import CLASS_BASES, stamped_classes_query
 from ..models.customer_class import SHORT_NAME
 
 
@@ -33,7 +34,7 @@ class CustomerClassReceivable(models.TransientModel):
         help="The last month shown closes on this day.",
     )
     basis = fields.Selection(
-        [("current", "Class the customer holds now"), ("posting", "Class stamped at posting")],
+        CLASS_BASES,
         string="Classes",
         required=True,
         default="current",
@@ -169,12 +170,8 @@ class CustomerClassReceivable(models.TransientModel):
         when it was posted (none for payments and other entries)."""
         if self.basis == "posting":
             class_join = SQL(
-                """LEFT JOIN (SELECT stamp.move_id, stamp.class_id
-                                FROM account_move_customer_class_rel stamp
-                                JOIN customer_class cls ON cls.id = stamp.class_id
-                               WHERE cls.dimension_id = %s) item_class
-                          ON item_class.move_id = line.move_id""",
-                self.dimension_id.id,
+                "LEFT JOIN (%s) item_class ON item_class.move_id = line.move_id",
+                stamped_classes_query(self.dimension_id),
             )
         else:
             class_join = SQL(
@@ -206,7 +203,6 @@ class CustomerClassReceivableLine(models.TransientModel):
     _order = "date, company_id, class_id"
 
     report_id = fields.Many2one("customer.class.receivable", required=True, ondelete="cascade", index=True)
-    basis = fields.Selection(related="report_id.basis")
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Currency", store=True)
     class_id = fields.Many2one(
@@ -224,9 +220,9 @@ class CustomerClassReceivableLine(models.TransientModel):
 
     def action_open_aged_receivable(self):
         """The Aged Receivable of the row's class on the row's closing day,
-        customer by customer: who makes up the balance. Offered on the
-        ``current`` basis, whose classes the aging filters by. Run in the
-        row's company, which covers its branches as well."""
+        customer by customer: who makes up the balance, counting classes as
+        the report does (held now, or stamped at posting). Run in the row's
+        company, which covers its branches as well."""
         self.ensure_one()
         aging = (
             self.env["customer.aging.report"]
@@ -237,6 +233,7 @@ class CustomerClassReceivableLine(models.TransientModel):
                     "as_of": self.date,
                     "group_by": "customer",
                     "class_ids": [Command.set(self.class_id.ids)],
+                    "class_basis": self.report_id.basis,
                 }
             )
         )
