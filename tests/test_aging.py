@@ -206,6 +206,18 @@ class TestAging(LedgerTestCommon):
         data = wizard._get_report_data()
         self.assertEqual(data["companies"], f"Aging Branch, {self.company.name}")
         self.assertEqual(data["total"], 200.0)
+        # Chosen branches alone: the branch's items, still settled by the
+        # parent's payment; the parent's, whose payment is applied.
+        self.assertTrue(wizard.has_branches)
+        for as_of, branches, total in (
+            (date(2026, 1, 10), branch, 0.0),
+            (date(2026, 1, 31), branch, 200.0),
+            (date(2026, 1, 10), self.company, -300.0),
+            (date(2026, 1, 31), self.company, 0.0),
+        ):
+            wizard.write({"as_of": as_of, "branch_ids": [Command.set(branches.ids)]})
+            data = wizard._get_report_data()
+            self.assertEqual((data["companies"], data["total"]), (branches.name, total), f"{branches.name} {as_of}")
         # An accountant allowed in the branch only reads the branch's items,
         # as Odoo's journal items show them to such a user: the parent's
         # payment is no open credit of theirs, the branch's invoices are
@@ -249,6 +261,8 @@ class TestAging(LedgerTestCommon):
         )
         # A company of another group keeps its items to itself.
         other = self.setup_other_company(name="Aging unrelated company")["company"]
+        with self.assertRaisesRegex(ValidationError, "Aging unrelated company: not a branch of"):
+            self.env["customer.aging.report"].create({"company_id": self.company.id, "branch_ids": other.ids})
         self.assertEqual(self.engine._aged(other, date(2026, 1, 31), self.bounds, partner_ids=self.customer.ids), [])
 
     def test_group_by_class_and_salesperson(self):

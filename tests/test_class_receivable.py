@@ -262,6 +262,36 @@ class TestClassReceivable(LedgerTestCommon):
         )
         self.assertEqual(len(both.line_ids - in_other), len(rows))
 
+    def test_a_branch_apart_from_its_parent(self):
+        """A branch's items count under its own company and the class the
+        customer holds in the branch; its row opens the Aged Receivable of
+        the branch's items alone, which gives the row's balance."""
+        (branch,) = self._branches("Receivables Branch")
+        self.north.with_company(branch).value_tier_id = self.tier_b
+        self._invoice(self.north, "2026-02-10", 500, company=branch)
+        wizard = (
+            self.env["customer.class.receivable"]
+            .with_context(allowed_company_ids=[self.company.id, branch.id])
+            .create({"dimension_id": self.tier_dim.id, "date_from": "2026-03-01", "date_to": "2026-03-15"})
+        )
+        wizard.action_show()
+        self.assertEqual(
+            {(line.company_id, line.class_id): line.closing_balance for line in wizard.line_ids},
+            {
+                (self.company, self.tier_a): 250.55,
+                (self.company, self.tier_b): 950,
+                (self.company, self.env["customer.class"]): 80,
+                (branch, self.tier_b): 500,
+            },
+        )
+        row = wizard.line_ids.filtered(lambda line: line.company_id == branch)
+        action = row.action_open_aged_receivable()
+        aging = self.env[action["res_model"]].browse(action["res_id"])
+        data = aging._get_report_data()
+        # North Co owes the parent company 250.55 as well, under A there.
+        self.assertEqual([(group["label"], group["total"]) for group in data["groups"]], [("North Co", 500)])
+        self.assertEqual(data["companies"], "Receivables Branch")
+
     def test_empty_months_and_rerun(self):
         """A month without any move still shows the balances carried into
         it; showing the report again replaces its rows."""

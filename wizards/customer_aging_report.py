@@ -5,7 +5,7 @@ import tempfile
 import xlsxwriter
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date, formatLang
 
 from ..models.customer_aging import (
@@ -32,6 +32,18 @@ class CustomerAgingReport(models.TransientModel):
 
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
+    group_company_ids = fields.Many2many(
+        "res.company", string="Companies of the Group", compute="_compute_group_company_ids"
+    )
+    has_branches = fields.Boolean(compute="_compute_group_company_ids")
+    branch_ids = fields.Many2many(
+        "res.company",
+        "customer_aging_report_branch_rel",
+        string="Branches",
+        domain="[('id', 'in', group_company_ids)]",
+        help="Only the items of these companies of the group (the company and its branches); their open amounts "
+        "still count what the group's other companies' payments settled. Empty: the whole group.",
+    )
     report_type = fields.Selection(
         [("receivable", "Aged Receivable"), ("payable", "Aged Payable")],
         string="Report",
@@ -80,9 +92,31 @@ class CustomerAgingReport(models.TransientModel):
     show_detail = fields.Boolean(string="Item Detail", help="List each open item under its group.")
     preview = fields.Html(sanitize=False, readonly=True)
 
+    @api.depends("company_id")
+    def _compute_group_company_ids(self):
+        for wizard in self:
+            group = wizard.company_id._customer_ledger_readable_group() if wizard.company_id else wizard.company_id
+            wizard.group_company_ids = group
+            wizard.has_branches = len(group) > 1
+
+    @api.constrains("company_id", "branch_ids")
+    def _check_branch_ids(self):
+        for wizard in self:
+            strangers = wizard.branch_ids - wizard.company_id._customer_ledger_group()
+            if strangers:
+                raise ValidationError(
+                    self.env._(
+                        "%(companies)s: not a branch of %(company)s's group. Choose the company and its branches "
+                        "only, or leave Branches empty for the whole group.",
+                        companies=", ".join(strangers.mapped("name")),
+                        company=wizard.company_id.name,
+                    )
+                )
+
     @api.onchange("company_id")
     def _onchange_company_id(self):
         self.buckets = self.company_id.customer_aging_buckets
+        self.branch_ids = self.branch_ids & self.group_company_ids
 
     # ------------------------------------------------------------------
     # Data
@@ -107,7 +141,7 @@ class CustomerAgingReport(models.TransientModel):
             "partner_ids": sorted(partner_ids) if partner_ids is not None else None,
             "account_ids": self.account_ids.ids or None,
             "account_type": "liability_payable" if self.report_type == "payable" else "asset_receivable",
-            "company_ids": self.company_id._customer_ledger_readable_group().ids,
+            "company_ids": self._shown_companies().ids,
             "stamped_class_ids": stamped_class_ids,
         }
 
@@ -131,12 +165,18 @@ class CustomerAgingReport(models.TransientModel):
         }[self.group_by]
         return {key: names.get(key, empty) for key in keys}
 
+    def _shown_companies(self):
+        """The companies of the group whose items the report shows: those
+        chosen under *Branches* (all by default) that the user may read."""
+        readable = self.company_id._customer_ledger_readable_group()
+        return readable & self.branch_ids if self.branch_ids else readable
+
     def _companies_text(self):
         """The companies whose items the report shows, the chosen one first;
         it says so when the user may not read the rest of its group."""
-        shown = self.company_id._customer_ledger_readable_group()
+        shown = self._shown_companies()
         text = ", ".join(((self.company_id & shown) | shown.sorted("name")).mapped("name"))
-        if self.company_id._customer_ledger_group() - shown:
+        if not self.branch_ids and self.company_id._customer_ledger_group() - shown:
             text = self.env._(
                 "%(companies)s (the group's other companies are left out: you may not access them)",
                 companies=text,

@@ -221,8 +221,9 @@ class CustomerClassReceivableLine(models.TransientModel):
     def action_open_aged_receivable(self):
         """The Aged Receivable of the row's class on the row's closing day,
         customer by customer: who makes up the balance, counting classes as
-        the report does (held now, or stamped at posting). Run in the row's
-        company, which covers its branches as well."""
+        the report does (held now, or stamped at posting), and the items of
+        the row's company alone, as the row counts them (a branch's apart from
+        its parent's)."""
         self.ensure_one()
         aging = (
             self.env["customer.aging.report"]
@@ -234,6 +235,7 @@ class CustomerClassReceivableLine(models.TransientModel):
                     "group_by": "customer",
                     "class_ids": [Command.set(self.class_id.ids)],
                     "class_basis": self.report_id.basis,
+                    "branch_ids": [Command.set(self.company_id.ids)],
                 }
             )
         )
