@@ -85,7 +85,7 @@ class CustomerAgingEngine(models.AbstractModel):
         account_type="asset_receivable",
         currency_id=None,
         company_ids=None,
-        stamped_class_ids=None,
+        classes=None,
     ):
         """SQL of the open items on ``as_of``: one row per journal item with
         its open amount in company and in document currency. ``company``
@@ -95,8 +95,8 @@ class CustomerAgingEngine(models.AbstractModel):
         expression (the live analysis view uses ``CURRENT_DATE``).
         ``company_ids`` keeps only the items of those companies of the
         group, their open amounts still reckoned against the whole group.
-        ``stamped_class_ids`` keeps only the items of the documents posted
-        under one of those classes (stamped on them at posting)."""
+        ``classes`` keeps only the items under some classes, see
+        :meth:`_class_condition` (its arguments but ``company``)."""
         filters = [SQL("TRUE")]
         partial_filter = SQL("TRUE")
         if company:
@@ -120,13 +120,8 @@ class CustomerAgingEngine(models.AbstractModel):
             filters.append(SQL("line.account_id = ANY(%s)", list(account_ids)))
         if currency_id:
             filters.append(SQL("line.currency_id = %s", currency_id))
-        if stamped_class_ids is not None:
-            filters.append(
-                SQL(
-                    "line.move_id IN (SELECT move_id FROM account_move_customer_class_rel WHERE class_id = ANY(%s))",
-                    list(stamped_class_ids),
-                )
-            )
+        if classes is not None:
+            filters.append(self._class_condition(company, **classes))
         return SQL(
             """
             WITH added_back AS (
@@ -165,6 +160,53 @@ class CustomerAgingEngine(models.AbstractModel):
             account_type=account_type,
             filters=SQL(" AND ").join(filters),
         )
+
+    @api.model
+    def _class_condition(self, company, dimension, class_ids=(), unclassified=False, class_basis="current"):
+        """SQL condition keeping the items (``line``, its partner ``partner``)
+        under one of ``class_ids``, or, with ``unclassified``, under no class
+        of ``dimension``. On the ``current`` basis an item is under the class
+        its customer holds now in ``company`` (an item without a customer
+        under none); on the ``posting`` basis under the class stamped on its
+        document when it was posted (payments and other entries under
+        none)."""
+        conditions = []
+        if class_basis == "posting":
+            if class_ids:
+                conditions.append(
+                    SQL(
+                        """line.move_id IN (
+                               SELECT move_id FROM account_move_customer_class_rel WHERE class_id = ANY(%s))""",
+                        list(class_ids),
+                    )
+                )
+            if unclassified:
+                conditions.append(
+                    SQL("line.move_id NOT IN (SELECT move_id FROM (%s) stamped)", stamped_classes_query(dimension))
+                )
+        else:
+            if class_ids:
+                conditions.append(
+                    SQL(
+                        """partner.commercial_partner_id IN (
+                               SELECT partner_id FROM customer_class_assignment
+                                WHERE company_id = %s AND class_id = ANY(%s))""",
+                        company.id,
+                        list(class_ids),
+                    )
+                )
+            if unclassified:
+                conditions.append(
+                    SQL(
+                        """(partner.commercial_partner_id IS NULL
+                            OR partner.commercial_partner_id NOT IN (
+                               SELECT partner_id FROM customer_class_assignment
+                                WHERE company_id = %s AND dimension_id = %s))""",
+                        company.id,
+                        dimension.id,
+                    )
+                )
+        return SQL("(%s)", SQL(" OR ").join(conditions or [SQL("FALSE")]))
 
     @api.model
     def _group_key(self, group_by, company, dimension=None, class_basis="current"):

@@ -342,6 +342,24 @@ class TestAging(LedgerTestCommon):
         self.assertEqual([(group["label"], group["total"]) for group in data["groups"]], [("Aging Co", 100.0)])
         wizard.class_basis = "current"
         self.assertEqual(wizard._get_report_data()["groups"], [])
+        # Without a class: a customer holding no tier now; by the class
+        # stamped at posting, the payment, posted under none. With A as well:
+        # either.
+        unclassified = self.env["res.partner"].create({"name": "Untiered Co", "is_company": True})
+        self._due_invoice(25.0, 5, partner=unclassified)
+        wizard.write({"class_ids": [Command.clear()], "unclassified": True, "dimension_id": tier_a.dimension_id.id})
+
+        def customers(class_basis, class_ids=()):
+            wizard.write({"class_basis": class_basis, "class_ids": [Command.set(class_ids)]})
+            return [(group["label"], group["total"]) for group in wizard._get_report_data()["groups"]]
+
+        self.assertEqual(customers("current"), [("Untiered Co", 25.0)])
+        self.assertEqual(customers("posting"), [("Untiered Co", 25.0), ("Aging Co", -30.0)])
+        self.assertEqual(customers("posting", tier_a.ids), [("Aging Co", 70.0), ("Untiered Co", 25.0)])
+        self.assertEqual(customers("current", tier_b.ids), [("Aging Co", 110.0), ("Untiered Co", 25.0)])
+        wizard.dimension_id = False
+        with self.assertRaisesRegex(UserError, "Choose the classification dimension"):
+            wizard._get_report_data()
 
     def test_wizard_screen_pdf_and_xlsx_agree(self):
         self._due_invoice(100.0, 0)

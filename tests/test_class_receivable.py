@@ -141,6 +141,12 @@ class TestClassReceivable(LedgerTestCommon):
         self.assertEqual([group["label"] for group in data["groups"]], ["South Co"])
         self.assertEqual(data["total"], 850)
         self.assertIn("South Co", aging.preview)
+        # The row of no class opens the customers that hold no tier.
+        row = wizard.line_ids.filtered(lambda line: line.date == date(2026, 4, 30) and not line.class_id)
+        aging = self.env["customer.aging.report"].browse(row.action_open_aged_receivable()["res_id"])
+        data = aging._get_report_data()
+        self.assertEqual([(group["label"], group["total"]) for group in data["groups"]], [("Plain Co", 80)])
+        self.assertEqual(data["total"], row.closing_balance)
 
     def test_class_at_posting(self):
         """On the posting basis an invoice's open amount stays with the class
@@ -214,6 +220,15 @@ class TestClassReceivable(LedgerTestCommon):
         data = aging._get_report_data()
         self.assertEqual([(group["label"], group["total"]) for group in data["groups"]], [("North Co", 250.55)])
         self.assertEqual(data["total"], rows[mar, self.tier_a][3])
+        # The row of no class: Plain Co's invoice, posted without a tier, and
+        # South's advance.
+        row = wizard.line_ids.filtered(lambda line: line.date == apr and not line.class_id)
+        aging = self.env["customer.aging.report"].browse(row.action_open_aged_receivable()["res_id"])
+        data = aging._get_report_data()
+        self.assertEqual(
+            [(group["label"], group["total"]) for group in data["groups"]], [("Plain Co", 80), ("South Co", -60)]
+        )
+        self.assertEqual(data["total"], rows[apr, none][3])
         # On the current basis all of North's receivables are B's now.
         _wizard, rows = self._report(date_from="2026-03-01", date_to="2026-04-30")
         self.assertEqual(rows[apr, self.tier_b], (250.55 + 250 + 700 + 400 - 150, 0, 60, 1390.55))

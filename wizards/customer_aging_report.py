@@ -75,6 +75,11 @@ class CustomerAgingReport(models.TransientModel):
     dimension_id = fields.Many2one("customer.class.dimension")
     partner_ids = fields.Many2many("res.partner", string="Customers")
     class_ids = fields.Many2many("customer.class", string="Classes")
+    unclassified = fields.Boolean(
+        string="Without a Class",
+        help="Also the items under no class of the dimension: those of customers that hold none (by the class "
+        "stamped at posting: of documents posted without one, of payments and other entries).",
+    )
     class_basis = fields.Selection(
         CLASS_BASES,
         string="Classes by",
@@ -126,23 +131,26 @@ class CustomerAgingReport(models.TransientModel):
         partner_ids = None
         if self.partner_ids:
             partner_ids = set(self.partner_ids.commercial_partner_id.ids)
-        stamped_class_ids = None
-        if self.class_ids and self.class_basis == "posting":
-            stamped_class_ids = self.class_ids.ids
-        elif self.class_ids:
-            members = set(
-                self.env["customer.class.assignment"]
-                .sudo()
-                .search([("class_id", "in", self.class_ids.ids), ("company_id", "=", self.company_id.id)])
-                .partner_id.ids
-            )
-            partner_ids = members if partner_ids is None else partner_ids & members
+        classes = None
+        if self.class_ids or self.unclassified:
+            if self.unclassified and not self.dimension_id:
+                raise UserError(
+                    self.env._(
+                        "Choose the classification dimension: Without a Class shows what is under none of its classes."
+                    )
+                )
+            classes = {
+                "dimension": self.dimension_id,
+                "class_ids": self.class_ids.ids,
+                "unclassified": self.unclassified,
+                "class_basis": self.class_basis,
+            }
         return {
             "partner_ids": sorted(partner_ids) if partner_ids is not None else None,
             "account_ids": self.account_ids.ids or None,
             "account_type": "liability_payable" if self.report_type == "payable" else "asset_receivable",
             "company_ids": self._shown_companies().ids,
-            "stamped_class_ids": stamped_class_ids,
+            "classes": classes,
         }
 
     def _group_labels(self, keys):
@@ -248,7 +256,7 @@ class CustomerAgingReport(models.TransientModel):
             basis=dict(self._fields["basis"]._description_selection(self.env))[self.basis],
             currency=self.company_id.currency_id.name,
         )
-        if self.group_by == "class" or self.class_ids:
+        if self.group_by == "class" or self.class_ids or self.unclassified:
             heading = self.env._(
                 "%(heading)s · classes by: %(class_basis)s",
                 heading=heading,

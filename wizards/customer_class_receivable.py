@@ -219,11 +219,11 @@ class CustomerClassReceivableLine(models.TransientModel):
     closing_balance = fields.Monetary(currency_field="company_currency_id", readonly=True)
 
     def action_open_aged_receivable(self):
-        """The Aged Receivable of the row's class on the row's closing day,
-        customer by customer: who makes up the balance, counting classes as
-        the report does (held now, or stamped at posting), and the items of
-        the row's company alone, as the row counts them (a branch's apart from
-        its parent's)."""
+        """The Aged Receivable of the row's class (or of no class) on the
+        row's closing day, customer by customer: who makes up the balance,
+        counting classes as the report does (held now, or stamped at
+        posting), and the items of the row's company alone, as the row
+        counts them (a branch's apart from its parent's)."""
         self.ensure_one()
         aging = (
             self.env["customer.aging.report"]
@@ -234,6 +234,8 @@ class CustomerClassReceivableLine(models.TransientModel):
                     "as_of": self.date,
                     "group_by": "customer",
                     "class_ids": [Command.set(self.class_id.ids)],
+                    "unclassified": not self.class_id,
+                    "dimension_id": self.report_id.dimension_id.id,
                     "class_basis": self.report_id.basis,
                     "branch_ids": [Command.set(self.company_id.ids)],
                 }
