@@ -103,6 +103,10 @@ registry.category("web_tour.tours").add("account_customer_ledger_receivables_by_
             run: "click",
         },
         {
+            content: "The rows are the report's: no New button to add one by hand",
+            trigger: ".o_action_manager:has(.o_list_view tr.o_data_row):not(:has(.o_list_button_add))",
+        },
+        {
             content: "Open the customers of the class's latest month",
             trigger: ".o_list_view tr.o_data_row:has(td:contains('Shops')):last button[name='action_open_aged_receivable']",
             run: "click",
