@@ -217,7 +217,7 @@ class CustomerAgingEngine(models.AbstractModel):
         if group_by == "customer":
             return SQL("items.partner_id"), SQL("")
         if group_by == "salesperson":
-            return SQL("move.invoice_user_id"), SQL("JOIN account_move move ON move.id = items.move_id")
+            return SQL("item_move.invoice_user_id"), SQL("JOIN account_move item_move ON item_move.id = items.move_id")
         if group_by == "currency":
             return SQL("items.currency_id"), SQL("")
         if group_by == "class":
@@ -312,20 +312,27 @@ class CustomerAgingEngine(models.AbstractModel):
         return sorted(groups.values(), key=lambda group: (-sign * group["total"], str(group["key"])))
 
     @api.model
-    def _open_items(self, company, as_of, basis="due", **filters):
-        """Open items on ``as_of`` with their age in days, oldest first."""
+    def _open_items(
+        self, company, as_of, basis="due", group_by="customer", dimension=None, class_basis="current", **filters
+    ):
+        """Open items on ``as_of`` with their age in days, oldest first, and
+        their group (``group_key``) as :meth:`_aged` groups them."""
         self._flush()
+        key, joins = self._group_key(group_by, company, dimension, class_basis)
         query = SQL(
             """
             WITH items AS (%(items)s)
             SELECT items.*, move.name AS move_name, move.move_type, move.ref, move.invoice_user_id,
-                   %(days)s AS days
+                   %(days)s AS days, %(key)s AS group_key
               FROM items
               JOIN account_move move ON move.id = items.move_id
+              %(joins)s
              ORDER BY items.partner_id, items.date_maturity, items.line_id
             """,
             items=self._items_query(company, as_of, **filters),
             days=self._days_sql(as_of, basis),
+            key=key,
+            joins=joins,
         )
         rows = self.env["customer.metrics"]._execute_without_jit(query)
         for row in rows:

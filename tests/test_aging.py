@@ -335,6 +335,17 @@ class TestAging(LedgerTestCommon):
             ],
         )
         self.assertIn("classes by: Class stamped at posting", data["heading"])
+        # By the class held now, every item is under B, the detail as well.
+        wizard.class_basis = "current"
+        data = wizard._get_report_data()
+        self.assertEqual(
+            [
+                (group["label"], group["total"], {item["move_id"] for item in group["items"]})
+                for group in data["groups"]
+            ],
+            [("Value Tier: B", 110.0, {first.id, second.id, payment.move_id.id})],
+        )
+        wizard.class_basis = "posting"
         # Filtered by A: by the class held now nobody is A any more; by the
         # class stamped at posting, the invoice posted under A is.
         wizard.write({"group_by": "customer", "class_ids": [Command.set(tier_a.ids)], "partner_ids": [Command.clear()]})

@@ -6,15 +6,9 @@ import xlsxwriter
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_date, formatLang
+from odoo.tools import format_date, formatLang
 
-from ..models.customer_aging import (
-    CLASS_BASES,
-    XLSX_OPTIONS,
-    bucket_labels,
-    parse_buckets,
-    stamped_classes_query,
-)
+from ..models.customer_aging import CLASS_BASES, XLSX_OPTIONS, bucket_labels, parse_buckets
 
 
 class CustomerAgingReport(models.TransientModel):
@@ -230,10 +224,16 @@ class CustomerAgingReport(models.TransientModel):
                 # Only the items of the customers shown.
                 item_filters = dict(filters, partner_ids=sorted(shown_keys))
             sign = -1 if self.report_type == "payable" else 1
-            items = engine._open_items(self.company_id, self.as_of, basis=self.basis, **item_filters)
-            item_key = self._item_key_function(items)
-            for item in items:
-                key = item_key(item)
+            for item in engine._open_items(
+                self.company_id,
+                self.as_of,
+                basis=self.basis,
+                group_by=self.group_by,
+                dimension=self.dimension_id,
+                class_basis=self.class_basis,
+                **item_filters,
+            ):
+                key = item["group_key"]
                 if key not in shown_keys:
                     continue
                 item["bucket"] = engine._bucket_of(item["days"], bounds)
@@ -293,34 +293,6 @@ class CustomerAgingReport(models.TransientModel):
                 self.env, value, digits=(currency or self.company_id.currency_id).decimal_places
             ),
         }
-
-    def _item_key_function(self, items):
-        """The group of each of ``items`` (open items of the engine)."""
-        if self.group_by == "customer":
-            return lambda item: item["partner_id"]
-        if self.group_by == "salesperson":
-            return lambda item: item["invoice_user_id"]
-        if self.group_by == "currency":
-            return lambda item: item["currency_id"]
-        if self.class_basis == "posting":
-            move_ids = sorted({item["move_id"] for item in items})
-            stamps = dict(
-                self.env.execute_query(
-                    SQL(
-                        "SELECT move_id, class_id FROM (%s) stamped WHERE move_id = ANY(%s)",
-                        stamped_classes_query(self.dimension_id),
-                        move_ids,
-                    )
-                )
-            )
-            return lambda item: stamps.get(item["move_id"])
-        classes = {
-            assignment.partner_id.id: assignment.class_id.id
-            for assignment in self.env["customer.class.assignment"]
-            .sudo()
-            .search([("company_id", "=", self.company_id.id), ("dimension_id", "=", self.dimension_id.id)])
-        }
-        return lambda item: classes.get(item["partner_id"])
 
     # ------------------------------------------------------------------
     # Actions
